@@ -1,0 +1,18 @@
+"""DeepSORT for PaddleDetection: importing this package registers its components in ppdet."""
+
+import contextlib
+import io
+import sys
+import warnings
+
+# paddle warns about a missing C++ compiler cache and ppdet 2.6 prints a hint about numba (used only by
+# its own trackers) at import; neither concerns this plugin, and the print would corrupt JSON output.
+warnings.filterwarnings('ignore', message='No ccache found')
+_stdout = io.StringIO()
+with contextlib.redirect_stdout(_stdout):
+    import ppdet  # noqa: F401,E402
+sys.stdout.write(''.join(line for line in _stdout.getvalue().splitlines(True) if 'numba' not in line))
+
+from . import data, tracker  # noqa: F401,E402  (registers MOTDetResultsDataset, FastDeepSORTTracker)
+
+__version__ = '0.1.0'

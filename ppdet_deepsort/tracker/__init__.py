@@ -1,0 +1,3 @@
+from .deepsort_tracker import FastDeepSORTTracker
+
+__all__ = ['FastDeepSORTTracker']

@@ -1,0 +1,175 @@
+"""Track state: every track of a tracker as one row of a set of arrays.
+
+The life cycle is deep_sort's: a track starts *tentative*, becomes *confirmed* after ``n_init``
+consecutive matches, and is *deleted* when it misses while tentative or misses more than ``max_age``
+frames in a row. Keeping all tracks in arrays lets the Kalman filter and the cost matrices work on
+all of them at once; :class:`Track` gives the per-track view that ppdet's engine iterates over.
+"""
+
+import numpy as np
+
+
+class TrackState:
+    """Track life-cycle states (plain ints: they are compared per track in hot loops)."""
+    Tentative = 1
+    Confirmed = 2
+    Deleted = 3
+
+
+class Tracks:
+    """All live tracks, one row each, in order of creation.
+
+    Attributes:
+        mean (ndarray): N x 8 Kalman states (x, y, a, h, vx, vy, va, vh).
+        covariance (ndarray): N x 8 x 8 state covariances.
+        track_id (ndarray): N unique ids, counting from 1.
+        hits (ndarray): measurement updates so far (the first detection counts as one).
+        age (ndarray): frames since creation, counting from 1.
+        time_since_update (ndarray): frames since the last match.
+        state (ndarray): :class:`TrackState` values.
+        score (ndarray): score of the last matched detection.
+    """
+
+    _FIELDS = ('mean', 'covariance', 'track_id', 'hits', 'age', 'time_since_update', 'state', 'score')
+
+    def __init__(self):
+        self.mean = np.zeros((0, 8))
+        self.covariance = np.zeros((0, 8, 8))
+        self.track_id = np.zeros(0, np.int64)
+        self.hits = np.zeros(0, np.int64)
+        self.age = np.zeros(0, np.int64)
+        self.time_since_update = np.zeros(0, np.int64)
+        self.state = np.zeros(0, np.int64)
+        self.score = np.zeros(0)
+
+    def __len__(self):
+        return len(self.track_id)
+
+    def __iter__(self):
+        return (Track(self, i) for i in range(len(self)))
+
+    def __getitem__(self, i):
+        return Track(self, i)
+
+    def confirmed(self):
+        return self.state == TrackState.Confirmed
+
+    def to_tlwh(self):
+        """Boxes as (top-left x, top-left y, width, height), N x 4."""
+        return _xyah_to_tlwh(self.mean[:, :4])
+
+    def predict(self, kf):
+        """Propagate every state one frame ahead; call once per frame before matching."""
+        self.mean, self.covariance = kf.predict(self.mean, self.covariance, fresh=self.age == 1)
+        self.age += 1
+        self.time_since_update += 1
+
+    def update(self, kf, rows, measurements, scores, n_init):
+        """Measurement update of the tracks in ``rows`` with their matched detections (xyah)."""
+        self.mean[rows], self.covariance[rows] = kf.update(
+            self.mean[rows], self.covariance[rows], measurements, fresh=self.hits[rows] == 1)
+        self.score[rows] = scores
+        self.hits[rows] += 1
+        self.time_since_update[rows] = 0
+        promote = rows[(self.state[rows] == TrackState.Tentative) & (self.hits[rows] >= n_init)]
+        self.state[promote] = TrackState.Confirmed
+
+    def mark_missed(self, rows, max_age):
+        """Tracks in ``rows`` found no detection: tentative ones and ones lost too long are deleted."""
+        state = self.state[rows]
+        lost = (state == TrackState.Tentative) | (self.time_since_update[rows] > max_age)
+        self.state[rows[lost]] = TrackState.Deleted
+
+    def append(self, mean, covariance, track_ids, scores):
+        n = len(track_ids)
+        if n == 0:
+            return
+        self.mean = np.concatenate([self.mean, mean])
+        self.covariance = np.concatenate([self.covariance, covariance])
+        self.track_id = np.concatenate([self.track_id, track_ids])
+        self.hits = np.concatenate([self.hits, np.ones(n, np.int64)])
+        self.age = np.concatenate([self.age, np.ones(n, np.int64)])
+        self.time_since_update = np.concatenate([self.time_since_update, np.zeros(n, np.int64)])
+        self.state = np.concatenate([self.state, np.full(n, TrackState.Tentative, np.int64)])
+        self.score = np.concatenate([self.score, scores])
+
+    def remove_deleted(self):
+        keep = self.state != TrackState.Deleted
+        if not keep.all():
+            for name in self._FIELDS:
+                setattr(self, name, getattr(self, name)[keep])
+
+
+class Track:
+    """View of one row of :class:`Tracks`, with the interface of ppdet's ``Track``.
+
+    Valid until the tracker's next ``update``.
+    """
+
+    def __init__(self, tracks, row):
+        self._tracks = tracks
+        self._row = row
+
+    @property
+    def track_id(self):
+        return int(self._tracks.track_id[self._row])
+
+    @property
+    def score(self):
+        return float(self._tracks.score[self._row])
+
+    @property
+    def time_since_update(self):
+        return int(self._tracks.time_since_update[self._row])
+
+    @property
+    def hits(self):
+        return int(self._tracks.hits[self._row])
+
+    @property
+    def age(self):
+        return int(self._tracks.age[self._row])
+
+    @property
+    def mean(self):
+        return self._tracks.mean[self._row]
+
+    @property
+    def covariance(self):
+        return self._tracks.covariance[self._row]
+
+    def to_tlwh(self):
+        return _xyah_to_tlwh(self.mean[None, :4])[0]
+
+    def to_tlbr(self):
+        tlwh = self.to_tlwh()
+        return np.concatenate([tlwh[:2], tlwh[:2] + tlwh[2:]])
+
+    def is_tentative(self):
+        return self._tracks.state[self._row] == TrackState.Tentative
+
+    def is_confirmed(self):
+        return self._tracks.state[self._row] == TrackState.Confirmed
+
+    def is_deleted(self):
+        return self._tracks.state[self._row] == TrackState.Deleted
+
+    def __repr__(self):
+        state = {TrackState.Tentative: 'tentative', TrackState.Confirmed: 'confirmed', TrackState.Deleted: 'deleted'}
+        return 'Track(id={}, tlwh={}, {})'.format(self.track_id, np.round(self.to_tlwh(), 1).tolist(),
+                                                  state[int(self._tracks.state[self._row])])
+
+
+def _xyah_to_tlwh(xyah):
+    ret = xyah.copy()
+    ret[:, 2] *= ret[:, 3]
+    ret[:, :2] -= ret[:, 2:] / 2
+    return ret
+
+
+def tlwh_to_xyah(tlwh):
+    """(top-left x, top-left y, w, h) -> (centre x, centre y, w / h, h), row-wise."""
+    ret = tlwh.copy()
+    ret[:, :2] += ret[:, 2:] / 2
+    ret[:, 2] /= ret[:, 3]
+    return ret

@@ -1,0 +1,58 @@
+"""Validation of component arguments coming from YAML, so a bad value names its key."""
+
+import inspect
+import typing
+
+from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
+
+
+class ConfigError(ValueError):
+    """A config value has the wrong type or an invalid value; the message names the key."""
+
+
+def check_types(component, init, arguments):
+    """Check every annotated argument of ``init`` against its annotation with typeguard.
+
+    ``component`` is the YAML section name (the registered class name), ``arguments`` the
+    constructor's ``locals()``.
+    """
+    for name, param in inspect.signature(init).parameters.items():
+        if param.annotation is inspect.Parameter.empty or name not in arguments:
+            continue
+        value = arguments[name]
+        try:
+            check_type(value, param.annotation, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
+            # YAML turns `yes`/`true` into bools, which Python would accept as the numbers 1 and 0.
+            if isinstance(value, bool) and param.annotation in (int, float):
+                raise TypeCheckError('bool is not a number')
+        except TypeCheckError:
+            raise ConfigError("{}.{}: expected {}, got {!r} ({})".format(
+                component, name, _type_name(param.annotation), value, type(value).__name__)) from None
+
+
+def require(component, name, ok, expected, value):
+    """Raise a ConfigError naming ``component.name`` unless ``ok``."""
+    if not ok:
+        raise ConfigError("{}.{}: expected {}, got {!r}".format(component, name, expected, value))
+
+
+def _type_name(annotation):
+    if typing.get_origin(annotation) is typing.Literal:
+        return 'one of ' + ', '.join(repr(v) for v in typing.get_args(annotation))
+    if typing.get_origin(annotation) is not None:
+        return str(annotation).replace('typing.', '')
+    return annotation.__name__
+
+
+def build(name, section='component'):
+    """``ppdet.core.workspace.create(name)``, with unknown names and unknown keys reported by name."""
+    from ppdet.core.workspace import create, global_config
+    from ppdet.core.config.schema import SchemaDict
+    if name not in global_config or not isinstance(global_config[name], SchemaDict):
+        raise ConfigError("{}: '{}' is not a registered ppdet component (is the plugin imported?)".format(
+            section, name))
+    extra = global_config[name].find_extra_keys()
+    if extra:
+        raise ConfigError("{}: unknown key(s) {}; known keys: {}".format(
+            name, ', '.join(sorted(extra)), ', '.join(sorted(global_config[name].schema))))
+    return create(name)

@@ -1,0 +1,36 @@
+from setuptools import find_packages, setup
+
+with open('README.md', encoding='utf-8') as f:
+    long_description = f.read()
+
+setup(
+    name='ppdet-deepsort',
+    version='0.1.0',
+    description='DeepSORT tracker, PCB Pyramid ReID and saved-detection datasets for PaddleDetection',
+    long_description=long_description,
+    long_description_content_type='text/markdown',
+    license='Apache-2.0',
+    packages=find_packages(include=['ppdet_deepsort', 'ppdet_deepsort.*']),
+    python_requires='>=3.8,<3.12',  # paddledet 2.6 pins numpy<1.24, which has no wheels past Python 3.11
+    install_requires=[
+        'paddledet==2.6.0',  # the plugin registers into, and is tested against, this release's internals
+        'scikit-learn',  # imported by ppdet 2.6 but not declared by it
+        'typeguard>=4',
+        'motmetrics',
+        'opencv-python',
+        'numpy',
+        'scipy',
+        'tqdm',
+        'PyYAML',
+    ],
+    extras_require={
+        # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
+        'cpu': ['paddlepaddle>=3'],
+        'test': ['paddlepaddle>=3', 'pytest'],
+    },
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'License :: OSI Approved :: Apache Software License',
+        'Topic :: Scientific/Engineering :: Image Recognition',
+    ],
+)
