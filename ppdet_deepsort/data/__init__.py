@@ -1,0 +1,6 @@
+from .det_file import Detections, load_detections
+from .det_results_dataset import MOTDetResultsDataset
+from .mot_txt import MOTFileError
+from .sequence import Sequence, SequenceError
+
+__all__ = ['MOTDetResultsDataset', 'Sequence', 'SequenceError', 'Detections', 'load_detections', 'MOTFileError']
