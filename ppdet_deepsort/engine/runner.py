@@ -1,0 +1,177 @@
+"""Running DeepSORT over sequences: the plugin's counterpart of ppdet's engine ``Tracker`` for SDE models.
+
+Per frame: detections (saved ones from the dataset, or a detector's) -> ReID embeddings of their crops
+(if a ReID model is configured) -> tracker -> reported tracks -> results file, annotated frames/video.
+Each sequence gets a fresh tracker. A sequence that fails is reported and skipped; the others go on.
+"""
+
+import time
+
+import numpy as np
+from ppdet.utils.logger import setup_logger
+from tqdm import tqdm
+
+from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
+from ..metrics import GroundTruth, evaluate_sequence, render_summary, save_summary, summarize
+from ..reid.embedder import DygraphReID, ReIDEmbedder
+from ..reid.weights import WeightsError, load_state_dict
+from ..utils.config import ConfigError, build
+from .outputs import SequenceOutputs
+
+logger = setup_logger(__name__)
+
+__all__ = ['SDERunner', 'RunError']
+
+
+class RunError(RuntimeError):
+    """Some sequences failed; the others were tracked and written."""
+
+
+class SDERunner:
+    """Tracks the sequences of the config's ``EvalMOTDataset`` (mode 'eval') or ``TestMOTDataset`` ('test').
+
+    The config names its parts as PaddleDetection's DeepSORT configs do::
+
+        architecture: DeepSORT
+        DeepSORT: {detector: None, reid: <ReID component or None>, tracker: FastDeepSORTTracker}
+        reid_weights: <path or URL>          # when reid is set
+    """
+
+    def __init__(self, cfg, mode='eval'):
+        self.cfg = cfg
+        self.mode = mode
+        if cfg.get('architecture') != 'DeepSORT' or not isinstance(cfg.get('DeepSORT'), dict):
+            raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {detector, reid, tracker} section, "
+                              "got {!r}".format(cfg.get('architecture')))
+        parts = cfg['DeepSORT']
+        key = 'EvalMOTDataset' if mode == 'eval' else 'TestMOTDataset'
+        self.dataset = cfg.get(key)
+        if not isinstance(self.dataset, MOTDetResultsDataset):
+            raise ConfigError("{}: expected !MOTDetResultsDataset, got {}".format(key, type(self.dataset).__name__))
+        self.tracker_name = parts.get('tracker')
+        tracker = build(self.tracker_name, 'DeepSORT.tracker')  # fail on a bad tracker block before any work
+        if not hasattr(tracker, 'outputs'):
+            raise ConfigError("DeepSORT.tracker: {} is not a plugin tracker; use FastDeepSORTTracker (ppdet's own "
+                              "DeepSORTTracker runs in ppdet's engine)".format(self.tracker_name))
+        if parts.get('detector') not in (None, 'None'):
+            raise ConfigError("DeepSORT.detector: running a detector is not supported yet; set detector: None and "
+                              "give saved detections with --det_results_dir")
+        self.embedder = self._build_reid(parts.get('reid'), cfg.get('reid_weights'), tracker.input_size)
+
+    @staticmethod
+    def _build_reid(name, weights, input_size):
+        if name in (None, 'None'):
+            logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
+                        "Mahalanobis-gated cascade and IoU), appearance matching off")
+            return None
+        layer = build(name, 'DeepSORT.reid')
+        load_state_dict(layer, weights, 'reid_weights')
+        return ReIDEmbedder(DygraphReID(layer), input_size)
+
+    def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True):
+        """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics.
+
+        Raises:
+            RunError: after all sequences, if some failed.
+        """
+        finished, failed = {}, {}
+        totals = {'frames': 0, 'seconds': 0., 'tracking_seconds': 0.}
+        for name in self.dataset.sequences():
+            logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
+            outputs = None
+            try:
+                seq = self.dataset.sequence(name)
+                outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos)
+                stats = self._track(seq, outputs, draw_threshold)
+                outputs.commit()
+            except (SequenceError, MOTFileError, WeightsError, OSError) as e:
+                logger.error("Sequence {} failed: {}".format(name, e))
+                failed[name] = str(e)
+                if outputs is not None:
+                    outputs.abort()
+                continue
+            finished[name] = (seq, outputs)
+            for k in totals:
+                totals[k] += stats[k]
+        if totals['frames']:
+            logger.info("Time elapsed: {:.2f} seconds for {} frames, FPS: {:.2f} end to end, {:.2f} tracking "
+                        "(ReID + tracker)".format(totals['seconds'], totals['frames'],
+                                                  totals['frames'] / totals['seconds'],
+                                                  totals['frames'] / max(totals['tracking_seconds'], 1e-9)))
+        if evaluate:
+            self._evaluate(finished, output_dir)
+        if failed:
+            raise RunError("{} of {} sequences failed: {}".format(
+                len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
+        return finished
+
+    def _track(self, seq, outputs, draw_threshold):
+        tracker = build(self.tracker_name, 'DeepSORT.tracker')
+        draw = outputs.wants_frames and seq.has_pixels
+        if outputs.wants_frames and not seq.has_pixels:
+            logger.warning("{} has no frames (no img1/ or video): nothing to draw".format(seq.name))
+        if self.embedder is not None and not seq.has_pixels:
+            raise SequenceError("{}: the ReID model needs the frames, but the sequence has none (no img1/ or video)"
+                                .format(seq.name))
+        frames = self.dataset.frames(seq, with_images=self.embedder is not None or draw)
+        tracking = 0.
+        start = time.perf_counter()
+        progress = tqdm(frames, total=len(seq.frame_ids), desc=seq.name, unit='frame', leave=False)
+        for frame_id, image, tlwh, score in progress:
+            tic = time.perf_counter()
+            size = image.shape[1::-1] if image is not None else seq.im_size
+            if size is not None:
+                # Boxes wholly outside the frame can be neither cropped nor scored against ground truth.
+                inside = ((tlwh[:, 0] < size[0]) & (tlwh[:, 1] < size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
+                          & (tlwh[:, 1] + tlwh[:, 3] > 0))
+                tlwh, score = tlwh[inside], score[inside]
+            embeddings = self.embedder(image, tlwh) if self.embedder is not None else None
+            pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh[:, :2],
+                                        tlwh[:, :2] + tlwh[:, 2:]], axis=1)
+            tracker.predict()
+            tracker.update(pred_dets, embeddings)
+            ids, tlwhs, scores = tracker.outputs()
+            tracking += time.perf_counter() - tic
+            fps = (frame_id - seq.frame_ids[0] + 1) / (time.perf_counter() - start)
+            shown = scores >= draw_threshold
+            outputs.add(frame_id, ids, tlwhs, scores)
+            if draw:
+                outputs.draw(frame_id, image, ids[shown], tlwhs[shown], scores[shown], fps)
+            progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
+        progress.close()
+        seconds = time.perf_counter() - start
+        n = len(seq.frame_ids)
+        logger.info("{}: {} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (ReID + tracker)".format(
+            seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
+        return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking}
+
+    def _evaluate(self, finished, output_dir):
+        accumulators, names = [], []
+        for name, (seq, outputs) in finished.items():
+            if seq.gt_path is None:
+                logger.info("{}: no gt/gt.txt, not evaluated".format(name))
+                continue
+            frames = list(seq.frame_ids)
+            if seq.gt_frames is not None:
+                first, last = seq.gt_frames
+                frames = [f for f in frames if first <= f <= last]
+                logger.info("{}: ground truth covers frames {}-{} (seqinfo.ini gtFrames): evaluating {} frames".format(
+                    name, first, last, len(frames)))
+            try:
+                gt = GroundTruth(seq.gt_path)
+            except MOTFileError as e:
+                logger.error("{}: ground truth unusable, not evaluated: {}".format(name, e))
+                continue
+            accumulators.append(evaluate_sequence(gt, outputs.by_frame, frames))
+            names.append(name)
+        if not accumulators:
+            logger.info("No sequence with ground truth: no metrics")
+            return None
+        summary = summarize(accumulators, names)
+        print(render_summary(summary))
+        for ext in ('json', 'csv'):
+            path = '{}/mot_metrics.{}'.format(output_dir, ext)
+            save_summary(summary, path)
+        logger.info("Metrics saved in {0}/mot_metrics.json and {0}/mot_metrics.csv (CLEAR MOT and IDF1, "
+                    "MOTChallenge convention)".format(output_dir))
+        return summary

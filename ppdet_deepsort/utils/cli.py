@@ -1,0 +1,81 @@
+"""What every tool does first: PaddleDetection's flags, the config with its ``-o`` overrides, the device."""
+
+import inspect
+import os
+import sys
+import tempfile
+
+import paddle
+import yaml
+from ppdet.core.workspace import load_config, merge_config
+from ppdet.utils.cli import ArgsParser
+from ppdet.utils.logger import setup_logger
+
+from .config import ConfigError
+
+logger = setup_logger(__name__)
+
+__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool']
+
+
+def load_cfg(config, opts):
+    """Load a YAML config (with ``_BASE_``) and apply ``-o key=value`` overrides.
+
+    ppdet merges overrides as dicts, which would replace a YAML-tagged object such as
+    ``EvalMOTDataset: !MOTDetResultsDataset`` with a bare dict; here such an object is rebuilt with the
+    overridden arguments instead, so ``-o EvalMOTDataset.data_root=...`` works (and is type-checked).
+    """
+    try:
+        cfg = load_config(config)
+    except FileNotFoundError as e:
+        raise ConfigError("config file not found: {}".format(e.filename)) from None
+    plain = {}
+    for key, value in (opts or {}).items():
+        current = cfg.get(key)
+        if isinstance(value, dict) and current is not None and not isinstance(current, dict):
+            params = inspect.signature(type(current).__init__).parameters
+            unknown = sorted(set(value) - set(params))
+            if unknown:
+                raise ConfigError("-o {}.{}: {} has no such key (known: {})".format(
+                    key, unknown[0], type(current).__name__, ', '.join(p for p in params if p != 'self')))
+            args = {p: getattr(current, p) for p in params if p != 'self'}
+            args.update(value)
+            cfg[key] = type(current)(**args)
+        else:
+            plain[key] = value
+    merge_config(plain)
+    return cfg
+
+
+def set_device(cfg, device=None):
+    """Select GPU when asked (``use_gpu: true`` or ``--device=GPU``) and available, else CPU, saying why."""
+    want_gpu = (device or '').upper() == 'GPU' or (device is None and bool(cfg.get('use_gpu', False)))
+    if want_gpu and not paddle.is_compiled_with_cuda():
+        logger.warning("GPU requested but this paddlepaddle build has no CUDA support (install paddlepaddle-gpu "
+                       "for that); running on CPU")
+        want_gpu = False
+    cfg['use_gpu'] = want_gpu
+    return paddle.set_device('gpu' if want_gpu else 'cpu')
+
+
+def prepare_output_dir(output_dir):
+    """Create ``output_dir`` and make sure files can be written there, before any work is done."""
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as e:
+        raise ConfigError("cannot write to output folder {}: {}".format(output_dir, e.strerror or e)) from None
+
+
+def run_tool(main):
+    """Run a tool's ``main``; a problem with the user's input or files ends it with one clear line and exit
+    status 1 instead of a traceback."""
+    from ..data import MOTFileError, SequenceError
+    from ..engine.runner import RunError
+    from ..reid.weights import WeightsError
+    try:
+        main()
+    except (ConfigError, MOTFileError, SequenceError, WeightsError, RunError, yaml.YAMLError) as e:
+        logger.error(str(e))
+        sys.exit(1)

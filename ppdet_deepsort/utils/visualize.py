@@ -1,0 +1,59 @@
+"""Drawing tracks on frames: a box and id per track in a colour that stays with the id, and a short trail
+of where the track's feet have been."""
+
+import colorsys
+from collections import deque
+
+import cv2
+import numpy as np
+
+
+def id_color(track_id):
+    """A BGR colour for an id: hues spread by the golden ratio, so neighbouring ids look different."""
+    hue = (track_id * 0.618033988749895) % 1.0
+    r, g, b = colorsys.hsv_to_rgb(hue, 0.85, 0.95)
+    return int(b * 255), int(g * 255), int(r * 255)
+
+
+class TrackDrawer:
+    """Annotates frames of one sequence.
+
+    Args:
+        trail (int): frames of history drawn behind each track (0: no trail).
+    """
+
+    def __init__(self, trail=30):
+        self.trail = trail
+        self._history = {}  # track id -> deque of (frame id, foot point)
+
+    def draw(self, image, frame_id, ids, tlwhs, scores=None, fps=None):
+        """Return an annotated copy of ``image`` (BGR)."""
+        im = image.copy()
+        scale = max(0.5, im.shape[1] / 1600.)
+        thickness = max(1, int(round(im.shape[1] / 600.)))
+        for track_id, tlwh in zip(np.asarray(ids).tolist(), np.asarray(tlwhs)):
+            x, y, w, h = tlwh
+            foot = (int(x + w / 2), int(y + h))
+            history = self._history.setdefault(track_id, deque(maxlen=max(1, self.trail)))
+            history.append((frame_id, foot))
+        for track_id in [t for t, h in self._history.items() if frame_id - h[-1][0] > self.trail]:
+            del self._history[track_id]
+
+        for track_id, history in self._history.items():
+            points = [p for f, p in history if frame_id - f <= self.trail]
+            if self.trail and len(points) > 1:
+                cv2.polylines(im, [np.array(points, np.int32)], False, id_color(track_id), thickness, cv2.LINE_AA)
+        for i, (track_id, tlwh) in enumerate(zip(np.asarray(ids).tolist(), np.asarray(tlwhs))):
+            x, y, w, h = tlwh
+            color = id_color(track_id)
+            cv2.rectangle(im, (int(x), int(y)), (int(x + w), int(y + h)), color, thickness)
+            label = str(track_id) if scores is None else '{} {:.2f}'.format(track_id, float(scores[i]))
+            (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, thickness)
+            top = max(int(y) - th - base - 2, 0)
+            cv2.rectangle(im, (int(x), top), (int(x) + tw + 2, top + th + base + 2), color, -1)
+            cv2.putText(im, label, (int(x) + 1, top + th + 1), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, (0, 0, 0),
+                        thickness, cv2.LINE_AA)
+        header = 'frame {}  tracks {}'.format(frame_id, len(ids)) + ('  {:.1f} fps'.format(fps) if fps else '')
+        cv2.putText(im, header, (8, int(24 * scale) + 4), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.8, (0, 0, 255),
+                    max(1, thickness), cv2.LINE_AA)
+        return im

@@ -1,0 +1,51 @@
+"""Evaluate DeepSORT on MOT sequences: PaddleDetection's tools/eval_mot.py for the plugin's components.
+
+    python tools/eval_mot.py -c configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml --det_results_dir DIR \
+        [--output_dir output] [--save_images] [--save_videos] [-o key=value ...]
+
+Writes {output_dir}/mot_results/{seq}.txt per sequence, prints the metrics of the sequences that have
+ground truth and saves them as {output_dir}/mot_metrics.json and .csv.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
+
+import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
+from ppdet.utils.logger import setup_logger  # noqa: E402
+from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, prepare_output_dir, run_tool, set_device  # noqa: E402
+
+logger = setup_logger('eval_mot')
+
+
+def parse_args():
+    parser = ArgsParser()
+    parser.add_argument("--det_results_dir", type=str, default='',
+                        help="Folder of {seq}.txt detection files (overrides EvalMOTDataset.det_results_dir).")
+    parser.add_argument('--output_dir', type=str, default='output', help='Folder for the tracking results.')
+    parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
+    parser.add_argument('--save_videos', action='store_true', help='Save an annotated video per sequence.')
+    parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
+    parser.add_argument('--scaled', type=bool, default=False,
+                        help="Whether detector outputs are already scaled to the original image (detector "
+                             "configs only: False for JDE YOLOv3, True for general detectors).")
+    return parser.parse_args()
+
+
+def main():
+    FLAGS = parse_args()
+    cfg = load_cfg(FLAGS.config, FLAGS.opt)
+    set_device(cfg)
+    if FLAGS.show_image:
+        logger.warning("--show_image is not supported (no display); use --save_images or --save_videos")
+    if FLAGS.det_results_dir:
+        cfg['EvalMOTDataset'].det_results_dir = FLAGS.det_results_dir
+    prepare_output_dir(FLAGS.output_dir)
+    runner = SDERunner(cfg, mode='eval')
+    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos)
+
+
+if __name__ == '__main__':
+    run_tool(main)
