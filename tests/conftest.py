@@ -1,0 +1,60 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(REPO, 'tests', 'data')
+PETS_DIR = os.path.join(REPO, 'dataset', 'mot', 'PETS09')
+PETS_DET = os.path.join(PETS_DIR, 'det_results', 'PETS09-S2L1.txt')
+PETS_SEQ = os.path.join(PETS_DIR, 'images', 'train', 'PETS09-S2L1')
+MOT17 = os.path.join(DATA, 'MOT17', 'train')
+
+sys.path.insert(0, REPO)
+import ppdet_deepsort  # noqa: E402,F401
+
+
+def box_embeddings(tlwh, dim=128, sigma=30., seed=0):
+    """Deterministic stand-in for ReID features: random Fourier features of the box centre and size, so
+    boxes of the same person in consecutive frames are close (cosine) and distant boxes are not."""
+    rng = np.random.RandomState(seed)
+    w = rng.normal(0, 1. / sigma, size=(4, dim))
+    b = rng.uniform(0, 2 * np.pi, dim)
+    geometry = np.c_[tlwh[:, 0] + tlwh[:, 2] / 2, tlwh[:, 1] + tlwh[:, 3] / 2, tlwh[:, 2], tlwh[:, 3]]
+    return np.cos(geometry @ w + b).astype(np.float32)
+
+
+def det_stream(path, num_frames=None):
+    """Per frame (1..last): ppdet-style pred_dets [cls, score, x1, y1, x2, y2] float32, as ppdet's engine
+    builds them from a det file, and the boxes' tlwh."""
+    from ppdet_deepsort.data.det_file import load_detections
+    dets = load_detections(path, num_frames)
+    frames = []
+    for frame_id in range(1, dets.last_frame + 1):
+        tlwh, score, _ = dets.in_frame(frame_id)
+        tlwh = tlwh.astype(np.float32)
+        pred = np.c_[np.zeros(len(tlwh)), score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]].astype(np.float32)
+        frames.append((pred, tlwh))
+    return frames
+
+
+def reported(tracks):
+    """Sorted (id, tlwh) of the tracks ppdet's engine reports: confirmed, matched this frame or the last."""
+    return sorted((t.track_id, tuple(t.to_tlwh().tolist())) for t in tracks
+                  if t.is_confirmed() and t.time_since_update <= 1)
+
+
+def run_tool(*args, cwd=REPO, check=True):
+    """Run a tool as a user would; returns the CompletedProcess (stdout and stderr merged)."""
+    proc = subprocess.run([sys.executable] + list(args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError('{} failed ({}):\n{}'.format(' '.join(args), proc.returncode, proc.stdout[-4000:]))
+    return proc
+
+
+@pytest.fixture(scope='session')
+def pets_stream():
+    return det_stream(PETS_DET, 795)
