@@ -41,8 +41,8 @@ class FastDeepSORTTracker(DeepSORTTracker):
         n_init (int): consecutive matches before a track is confirmed (and output). Default 3.
         metric_type (str): appearance distance, 'cosine' or 'euclidean'. Default 'cosine'.
         matching_threshold (float): largest appearance distance that may be matched. Default 0.2.
-            Without embeddings (motion only) the cascade matches on the Mahalanobis distance and the
-            chi-square 0.95 gate is the only threshold.
+            Without embeddings (motion only) the cascade ranks candidates by 1 - IoU with the predicted
+            box and the chi-square 0.95 Mahalanobis gate is the only threshold.
         max_iou_distance (float): largest 1 - IoU that may be matched in the IoU stage. Default 0.9.
         motion (str): motion model; only 'KalmanFilter'. Default 'KalmanFilter'.
         ppdet_compat (bool): reproduce ppdet 2.6 ``DeepSORTTracker`` output bit for bit, including
@@ -182,21 +182,20 @@ class FastDeepSORTTracker(DeepSORTTracker):
         n_tracks, n_dets = len(tracks), len(measurements)
         confirmed = np.flatnonzero(tracks.confirmed())
 
-        # Cascade over confirmed tracks: appearance distance (or, without embeddings, the Mahalanobis
-        # distance scaled so that the gate is 1), with pairs outside the motion gate forbidden.
+        # Cascade over confirmed tracks, pairs outside the Mahalanobis gate forbidden. The cost is the
+        # appearance distance; without embeddings it is SORT's 1 - IoU of the predicted box, and the gate
+        # alone decides what may match (IoU only ranks the candidates, so a track lost for a few frames,
+        # whose prediction no longer overlaps, can still be found inside its grown gate).
         cost = np.full((n_tracks, n_dets), INFTY_COST)
+        threshold = self.matching_threshold if self._with_appearance else 1.
         if len(confirmed) and n_dets:
             gating = self.kf.gating_distance(tracks.mean[confirmed], tracks.covariance[confirmed], measurements)
             if self._with_appearance:
-                appearance = self.metric.distance(embeddings, tracks.track_id[confirmed].tolist(),
-                                                  candidates=gating <= CHI2INV95[4])
-                threshold = self.matching_threshold
+                distance = self.metric.distance(embeddings, tracks.track_id[confirmed].tolist(),
+                                                candidates=gating <= CHI2INV95[4])
             else:
-                appearance = gating / CHI2INV95[4]
-                threshold = 1.
-            cost[confirmed] = gate_cost_matrix(appearance, gating)
-        else:
-            threshold = self.matching_threshold if self._with_appearance else 1.
+                distance = 1. - iou(tracks.to_tlwh()[confirmed], det_tlwh)
+            cost[confirmed] = gate_cost_matrix(distance, gating)
         matches_a, unmatched_tracks_a, unmatched_dets = matching_cascade(
             cost, threshold, self.max_age, tracks.time_since_update, confirmed, range(n_dets))
 
