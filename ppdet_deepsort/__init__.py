@@ -13,6 +13,6 @@ with contextlib.redirect_stdout(_stdout):
     import ppdet  # noqa: F401,E402
 sys.stdout.write(''.join(line for line in _stdout.getvalue().splitlines(True) if 'numba' not in line))
 
-from . import data, tracker  # noqa: F401,E402  (registers MOTDetResultsDataset, FastDeepSORTTracker)
+from . import data, reid, tracker  # noqa: F401,E402  (registers the components)
 
 __version__ = '0.1.0'

@@ -13,9 +13,9 @@ from tqdm import tqdm
 
 from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
 from ..metrics import GroundTruth, evaluate_sequence, render_summary, save_summary, summarize
-from ..reid.embedder import DygraphReID, ReIDEmbedder
+from ..reid.embedder import DygraphReID, ReIDEmbedder, fast_reid
 from ..reid.weights import WeightsError, load_state_dict
-from ..utils.config import ConfigError, build
+from ..utils.config import ConfigError, build, require
 from .outputs import SequenceOutputs
 
 logger = setup_logger(__name__)
@@ -58,15 +58,22 @@ class SDERunner:
                               "give saved detections with --det_results_dir")
         self.embedder = self._build_reid(parts.get('reid'), cfg.get('reid_weights'), tracker.input_size)
 
-    @staticmethod
-    def _build_reid(name, weights, input_size):
+    def _build_reid(self, name, weights, input_size):
         if name in (None, 'None'):
             logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
                         "Mahalanobis-gated cascade and IoU), appearance matching off")
             return None
+        backend = self.cfg.get('reid_backend', 'inference')
+        precision = self.cfg.get('reid_precision', 'fp32')
+        require('config', 'reid_backend', backend in ('inference', 'dygraph'), "'inference' or 'dygraph'", backend)
+        require('config', 'reid_precision', precision in ('fp32', 'bf16'), "'fp32' or 'bf16'", precision)
         layer = build(name, 'DeepSORT.reid')
         load_state_dict(layer, weights, 'reid_weights')
-        return ReIDEmbedder(DygraphReID(layer), input_size)
+        if backend == 'dygraph':
+            return ReIDEmbedder(DygraphReID(layer), input_size)
+        model, self._export_dir = fast_reid(layer, input_size, 'GPU' if self.cfg.get('use_gpu') else 'CPU', precision,
+                                            int(self.cfg.get('cpu_threads', 0)))
+        return ReIDEmbedder(model, input_size)
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True):
         """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics.

@@ -1,0 +1,3 @@
+from .osnet import OSNetEmbedding
+
+__all__ = ['OSNetEmbedding']

@@ -1,11 +1,18 @@
 """From a frame and its boxes to appearance embeddings: crops, one batch per frame, one model call."""
 
+import tempfile
+
 import numpy as np
 import paddle
+from ppdet.utils.logger import setup_logger
 
 from .crops import crop_batch
+from .export import export_reid
+from .predictor import InferenceReID, cpu_supports_bf16
 
-__all__ = ['ReIDEmbedder', 'DygraphReID']
+logger = setup_logger(__name__)
+
+__all__ = ['ReIDEmbedder', 'DygraphReID', 'fast_reid']
 
 
 class DygraphReID:
@@ -18,6 +25,20 @@ class DygraphReID:
     def __call__(self, batch):
         with paddle.no_grad():
             return self.layer(paddle.to_tensor(batch)).numpy()
+
+
+def fast_reid(layer, input_size, device='CPU', precision='fp32', cpu_threads=0):
+    """The fastest correct way to run ``layer``: exported to a temporary folder and run with
+    ``paddle.inference`` (oneDNN on the CPU). Returns (model callable, the TemporaryDirectory to keep)."""
+    if precision == 'bf16' and (device.upper() != 'CPU' or not cpu_supports_bf16()):
+        logger.warning("reid_precision: bf16 needs a CPU with native bfloat16 (AVX512-BF16/AMX); using fp32")
+        precision = 'fp32'
+    folder = tempfile.TemporaryDirectory(prefix='ppdet_deepsort_reid_')
+    export_reid(layer, input_size, folder.name)
+    model = InferenceReID(folder.name, device=device, mkldnn=True, precision=precision, cpu_threads=cpu_threads)
+    logger.info("ReID model {} runs with paddle.inference on {} ({}{})".format(
+        type(layer).__name__, device.upper(), precision, ', oneDNN' if device.upper() == 'CPU' else ''))
+    return model, folder
 
 
 class ReIDEmbedder:
