@@ -32,9 +32,9 @@ def test_bundled_sample(tmp_path):
     assert set(row) == {'MOTA', 'IDF1', 'IDP', 'IDR', 'Rcll', 'Prcn', 'GT', 'MT', 'PT', 'ML', 'FP', 'FN', 'IDs',
                         'FM', 'MOTP'}
     assert row['GT'] == 6  # people in the annotated frames 1-69
-    assert row['MOTA'] > 0.5
+    assert row['MOTA'] > 0.5 and row['IDF1'] > 0.5
     assert '{:.1f}%'.format(100 * row['MOTA']) in proc.stdout  # the table is printed
-    assert 'evaluating 69 frames' in proc.stdout and 'tracking on motion alone' in proc.stdout
+    assert 'evaluating 69 frames' in proc.stdout and 'OSNetEmbedding runs with paddle.inference' in proc.stdout
     assert (out / 'mot_outputs' / 'PETS09-S2L1_vis.mp4').stat().st_size > 100000
     csv_lines = (out / 'mot_metrics.csv').read_text().splitlines()
     assert csv_lines[0].startswith('sequence,MOTA,IDF1') and len(csv_lines) == 3
@@ -75,20 +75,15 @@ def test_mot_folder_with_every_det_layout(tmp_path):
 
 
 def test_sequences_without_pixels_and_overrides(tmp_path):
-    root = tmp_path / 'TUD'
-    dets = tmp_path / 'dets'
-    dets.mkdir()
-    for seq in ('TUD-Campus', 'TUD-Stadtmitte'):
-        shutil.copytree(os.path.join(DATA, 'TUD', seq), root / seq, ignore=shutil.ignore_patterns('det', 'test.txt'))
-        shutil.copy(os.path.join(DATA, 'TUD', seq, 'det', 'det.txt'), dets / (seq + '.txt'))
+    dets = os.path.join(DATA, 'TUD', 'det_results')
     out = tmp_path / 'out'
-    run_tool('tools/eval_mot.py', '-c', MOTION, '--det_results_dir', str(dets), '--output_dir', str(out),
-             '-o', 'EvalMOTDataset.dataset_dir={}'.format(tmp_path), 'EvalMOTDataset.data_root=TUD',
+    run_tool('tools/eval_mot.py', '-c', MOTION, '--det_results_dir', dets, '--output_dir', str(out),
+             '-o', 'EvalMOTDataset.dataset_dir={}'.format(DATA), 'EvalMOTDataset.data_root=TUD',
              'EvalMOTDataset.seqs=[TUD-Campus]', 'FastDeepSORTTracker.max_age=30')
     assert os.listdir(out / 'mot_results') == ['TUD-Campus.txt']
     assert results(out / 'mot_results' / 'TUD-Campus.txt')[:, 0].max() <= 71
 
-    bad = run_tool('tools/eval_mot.py', '-c', MOTION, '--det_results_dir', str(dets), '--output_dir', str(out),
+    bad = run_tool('tools/eval_mot.py', '-c', MOTION, '--det_results_dir', dets, '--output_dir', str(out),
                    '-o', 'FastDeepSORTTracker.budget=many', check=False)
     assert bad.returncode == 1
     assert "FastDeepSORTTracker.budget: expected int, got 'many'" in bad.stdout
@@ -119,8 +114,8 @@ def test_truncated_video_keeps_partial_results_only_under_partial_names(tmp_path
     seq = tmp_path / 'data' / 'PETS09-S2L1'
     seq.mkdir(parents=True)
     shutil.copy(os.path.join(PETS_SEQ, 'seqinfo.ini'), seq)
-    video = open(os.path.join(PETS_SEQ, 'vtest.avi'), 'rb').read()
-    (seq / 'vtest.avi').write_bytes(video[:len(video) // 3])  # header still announces 795 frames
+    video = open(os.path.join(PETS_SEQ, 'PETS09-S2L1.avi'), 'rb').read()
+    (seq / 'PETS09-S2L1.avi').write_bytes(video[:len(video) // 3])  # header still announces 795 frames
     dets = tmp_path / 'dets'
     dets.mkdir()
     shutil.copy(PETS_DET, dets)

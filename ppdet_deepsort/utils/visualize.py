@@ -39,8 +39,8 @@ class TrackDrawer:
         for track_id in [t for t, h in self._history.items() if frame_id - h[-1][0] > self.trail]:
             del self._history[track_id]
 
-        for track_id, history in self._history.items():
-            points = [p for f, p in history if frame_id - f <= self.trail]
+        for track_id in np.asarray(ids).tolist():  # trails of the tracks shown in this frame
+            points = [p for f, p in self._history[track_id] if frame_id - f <= self.trail]
             if self.trail and len(points) > 1:
                 cv2.polylines(im, [np.array(points, np.int32)], False, id_color(track_id), thickness, cv2.LINE_AA)
         for i, (track_id, tlwh) in enumerate(zip(np.asarray(ids).tolist(), np.asarray(tlwhs))):
@@ -54,6 +54,8 @@ class TrackDrawer:
             cv2.putText(im, label, (int(x) + 1, top + th + 1), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, (0, 0, 0),
                         thickness, cv2.LINE_AA)
         header = 'frame {}  tracks {}'.format(frame_id, len(ids)) + ('  {:.1f} fps'.format(fps) if fps else '')
-        cv2.putText(im, header, (8, int(24 * scale) + 4), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.8, (0, 0, 255),
-                    max(1, thickness), cv2.LINE_AA)
+        (tw, th), base = cv2.getTextSize(header, cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, thickness)
+        cv2.rectangle(im, (0, 0), (tw + 12, th + base + 10), (0, 0, 0), -1)
+        cv2.putText(im, header, (6, th + 5), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, (255, 255, 255), thickness,
+                    cv2.LINE_AA)
         return im

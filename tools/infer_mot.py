@@ -1,0 +1,68 @@
+"""Track a video or a folder of frames: PaddleDetection's tools/infer_mot.py for the plugin's components.
+
+    python tools/infer_mot.py -c configs/mot/deepsort/deepsort_osnet_x0_25.yml --video_file X.mp4 \
+        --det_results_dir DIR [--output_dir output] [--save_videos] [--save_images] [--draw_threshold 0.5]
+    python tools/infer_mot.py -c ... --image_dir FRAMES --det_results_dir DIR
+
+The detections of video X.mp4 (or folder FRAMES) are read from DIR/X.txt (DIR/FRAMES.txt). Results go to
+{output_dir}/mot_results/X.txt, the annotated video to {output_dir}/mot_outputs/X_vis.mp4.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
+
+import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
+from ppdet.utils.logger import setup_logger  # noqa: E402
+from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, prepare_output_dir, run_tool, set_device  # noqa: E402
+from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
+
+logger = setup_logger('infer_mot')
+
+
+def parse_args():
+    parser = ArgsParser()
+    parser.add_argument('--video_file', type=str, default=None, help='Video to track.')
+    parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: the input\'s).')
+    parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track (instead of a video).')
+    parser.add_argument('--det_results_dir', type=str, default='',
+                        help='Folder of detection files; {video or folder name}.txt is used.')
+    parser.add_argument('--output_dir', type=str, default='output', help='Folder for the tracking results.')
+    parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
+    parser.add_argument('--save_videos', action='store_true', help='Save the annotated video.')
+    parser.add_argument('--save_mot_txts', action='store_true',
+                        help='Kept for PaddleDetection compatibility: the MOT results file is always written.')
+    parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
+    parser.add_argument('--draw_threshold', type=float, default=0.5,
+                        help='Tracks whose last detection scored below this are not drawn (they stay in the results).')
+    parser.add_argument('--scaled', type=bool, default=False,
+                        help="Whether detector outputs are already scaled to the original image (detector "
+                             "configs only: False for JDE YOLOv3, True for general detectors).")
+    return parser.parse_args()
+
+
+def main():
+    FLAGS = parse_args()
+    if (FLAGS.video_file is None) == (FLAGS.image_dir is None):
+        raise ConfigError('give exactly one of --video_file and --image_dir')
+    cfg = load_cfg(FLAGS.config, FLAGS.opt)
+    set_device(cfg)
+    if FLAGS.show_image:
+        logger.warning("--show_image is not supported (no display); use --save_images or --save_videos")
+    dataset = cfg['TestMOTDataset']
+    if FLAGS.det_results_dir:
+        dataset.det_results_dir = FLAGS.det_results_dir
+    if FLAGS.video_file:
+        dataset.set_video(FLAGS.video_file, FLAGS.frame_rate)
+    else:
+        dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
+    prepare_output_dir(FLAGS.output_dir)
+    runner = SDERunner(cfg, mode='test')
+    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
+               draw_threshold=FLAGS.draw_threshold, evaluate=False)
+
+
+if __name__ == '__main__':
+    run_tool(main)
