@@ -78,10 +78,13 @@ class SDERunner:
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True):
         """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics.
 
+        Returns:
+            {sequence: {'frames', 'seconds', 'tracking_seconds', 'stages': {stage: seconds}}}
+
         Raises:
             RunError: after all sequences, if some failed.
         """
-        finished, failed = {}, {}
+        finished, failed, stats = {}, {}, {}
         totals = {'frames': 0, 'seconds': 0., 'tracking_seconds': 0.}
         for name in self.dataset.sequences():
             logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
@@ -89,7 +92,7 @@ class SDERunner:
             try:
                 seq = self.dataset.sequence(name)
                 outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos)
-                stats = self._track(seq, outputs, draw_threshold)
+                stats[name] = self._track(seq, outputs, draw_threshold)
                 outputs.commit()
             except (SequenceError, MOTFileError, WeightsError, OSError) as e:
                 logger.error("Sequence {} failed: {}".format(name, e))
@@ -99,7 +102,7 @@ class SDERunner:
                 continue
             finished[name] = (seq, outputs)
             for k in totals:
-                totals[k] += stats[k]
+                totals[k] += stats[name][k]
         if totals['frames']:
             logger.info("Time elapsed: {:.2f} seconds for {} frames, FPS: {:.2f} end to end, {:.2f} tracking "
                         "(ReID + tracker)".format(totals['seconds'], totals['frames'],
@@ -110,7 +113,7 @@ class SDERunner:
         if failed:
             raise RunError("{} of {} sequences failed: {}".format(
                 len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
-        return finished
+        return stats
 
     def _track(self, seq, outputs, draw_threshold):
         tracker = build(self.tracker_name, 'DeepSORT.tracker')
@@ -121,11 +124,12 @@ class SDERunner:
             raise SequenceError("{}: the ReID model needs the frames, but the sequence has none (no img1/ or video)"
                                 .format(seq.name))
         frames = self.dataset.frames(seq, with_images=self.embedder is not None or draw)
-        tracking = 0.
-        start = time.perf_counter()
+        # Seconds per stage: reading (decode, detections), ReID (crops + model), tracker, output (draw, write).
+        stages = dict.fromkeys(('read', 'reid', 'tracker', 'output'), 0.)
+        start = mark = time.perf_counter()
         progress = tqdm(frames, total=len(seq.frame_ids), desc=seq.name, unit='frame', leave=False)
         for frame_id, image, tlwh, score in progress:
-            tic = time.perf_counter()
+            t0 = time.perf_counter()
             size = image.shape[1::-1] if image is not None else seq.im_size
             if size is not None:
                 # Boxes wholly outside the frame can be neither cropped nor scored against ground truth.
@@ -133,24 +137,31 @@ class SDERunner:
                           & (tlwh[:, 1] + tlwh[:, 3] > 0))
                 tlwh, score = tlwh[inside], score[inside]
             embeddings = self.embedder(image, tlwh) if self.embedder is not None else None
+            t1 = time.perf_counter()
             pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh[:, :2],
                                         tlwh[:, :2] + tlwh[:, 2:]], axis=1)
             tracker.predict()
             tracker.update(pred_dets, embeddings)
             ids, tlwhs, scores = tracker.outputs()
-            tracking += time.perf_counter() - tic
-            fps = (frame_id - seq.frame_ids[0] + 1) / (time.perf_counter() - start)
+            t2 = time.perf_counter()
+            fps = (frame_id - seq.frame_ids[0] + 1) / (t2 - start)
             shown = scores >= draw_threshold
             outputs.add(frame_id, ids, tlwhs, scores)
             if draw:
                 outputs.draw(frame_id, image, ids[shown], tlwhs[shown], scores[shown], fps)
             progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
+            stages['read'] += t0 - mark
+            stages['reid'] += t1 - t0
+            stages['tracker'] += t2 - t1
+            mark = time.perf_counter()
+            stages['output'] += mark - t2
         progress.close()
         seconds = time.perf_counter() - start
         n = len(seq.frame_ids)
+        tracking = stages['reid'] + stages['tracker']
         logger.info("{}: {} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (ReID + tracker)".format(
             seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
-        return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking}
+        return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
 
     def _evaluate(self, finished, output_dir):
         accumulators, names = [], []

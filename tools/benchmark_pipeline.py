@@ -1,0 +1,117 @@
+"""Benchmark: the README's main job (PETS09-S2L1 video, saved detections, OSNet ReID, tracker, annotated
+video) end to end, where the time goes, and the ReID and tracker stages against ppdet's built-in ways of
+doing them (dygraph ReID, DeepSORTTracker) on the same frames in the same run. Prints one JSON object
+(logs go to stderr). Read ratios, not absolute times, on a shared machine.
+
+    python tools/benchmark_pipeline.py [-c configs/mot/deepsort/deepsort_pets09_sample.yml] [--frames 200]
+"""
+
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
+
+import ppdet_deepsort  # noqa: E402,F401
+from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
+from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
+from ppdet_deepsort.reid.embedder import DygraphReID  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, run_tool, set_device  # noqa: E402
+from ppdet_deepsort.utils.config import build  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
+
+
+def logs_to_stderr():
+    for logger in [logging.getLogger()] + [logging.getLogger(n) for n in logging.Logger.manager.loggerDict]:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)
+
+
+def per_frame_ms(seconds, frames):
+    return round(seconds / frames * 1e3, 3)
+
+
+def compare_stages(runner, frames_limit):
+    """ReID model and tracker, plugin vs ppdet built-in, on the first frames of the first sequence."""
+    dataset = runner.dataset
+    seq = dataset.sequence(dataset.sequences()[0])
+    layer = build(runner.cfg['DeepSORT']['reid'])
+    from ppdet_deepsort.reid.weights import load_state_dict
+    load_state_dict(layer, runner.cfg['reid_weights'])
+    dygraph = DygraphReID(layer)
+    fast = runner.embedder.model
+    size = build(runner.tracker_name).input_size
+    inputs, times = [], {'reid_plugin': 0., 'reid_dygraph': 0., 'tracker_plugin': 0., 'tracker_builtin': 0.}
+    max_diff = 0.
+    for frame_id, image, tlwh, score in dataset.frames(seq):
+        if frame_id > frames_limit:
+            break
+        batch = crop_batch(image, tlwh, size)
+        t0 = time.perf_counter()
+        a = fast(batch)
+        t1 = time.perf_counter()
+        b = dygraph(batch)
+        t2 = time.perf_counter()
+        times['reid_plugin'] += t1 - t0
+        times['reid_dygraph'] += t2 - t1
+        max_diff = max(max_diff, float(np.abs(a - b).max()) if len(b) else 0.)
+        pred = np.c_[np.zeros(len(tlwh)), score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]].astype(np.float32)
+        inputs.append((pred, b))
+    for key, tracker in (('tracker_plugin', build(runner.tracker_name)), ('tracker_builtin', DeepSORTTracker())):
+        start = time.perf_counter()
+        for pred, embeddings in inputs:
+            tracker.predict()
+            tracker.update(pred, embeddings)
+        times[key] = time.perf_counter() - start
+    n = len(inputs)
+    return n, {k: per_frame_ms(v, n) for k, v in times.items()}, max_diff
+
+
+def main():
+    parser = ArgsParser()
+    parser.set_defaults(config=os.path.join(REPO, 'configs/mot/deepsort/deepsort_pets09_sample.yml'))
+    parser.add_argument('--frames', type=int, default=200, help='frames for the stage-by-stage comparison')
+    args = parser.parse_args()
+    cfg = load_cfg(args.config, args.opt)
+    set_device(cfg)
+    logs_to_stderr()
+    runner = SDERunner(cfg, mode='eval')
+    logs_to_stderr()
+    with tempfile.TemporaryDirectory() as out:
+        stats = runner.run(out, save_videos=True, evaluate=False)
+    name, s = next(iter(stats.items()))
+    n = s['frames']
+    stages = {k: per_frame_ms(v, n) for k, v in s['stages'].items()}
+    reid = runner.embedder.seconds
+    compared_frames, compared, max_diff = compare_stages(runner, args.frames)
+    builtin_ms = (stages['read'] + per_frame_ms(reid['crops'], n) + compared['reid_dygraph']
+                  + compared['tracker_builtin'] + stages['output'])
+    print(json.dumps({
+        'benchmark': 'demo pipeline: decode + crops + ReID + tracker + annotated video',
+        'sequence': name, 'frames': n, 'config': os.path.relpath(args.config, REPO),
+        'fps': round(n / s['seconds'], 2),
+        'ms_per_frame': dict(stages, total=per_frame_ms(s['seconds'], n)),
+        'reid_ms_per_frame': {'crops': per_frame_ms(reid['crops'], n), 'model': per_frame_ms(reid['model'], n)},
+        'vs_ppdet_builtins': {
+            'frames': compared_frames,
+            'ms_per_frame': compared,
+            'reid_speedup': round(compared['reid_dygraph'] / compared['reid_plugin'], 2),
+            'tracker_speedup': round(compared['tracker_builtin'] / compared['tracker_plugin'], 2),
+            'reid_max_abs_diff': max_diff,
+            'pipeline_fps_with_builtins_estimate': round(1e3 / builtin_ms, 2),
+        },
+        'machine': {'cpus': os.cpu_count(), 'python': platform.python_version()},
+    }, indent=2))
+
+
+if __name__ == '__main__':
+    run_tool(main)
