@@ -64,9 +64,10 @@ class SDERunner:
                         "Mahalanobis-gated cascade and IoU), appearance matching off")
             return None
         backend = self.cfg.get('reid_backend', 'inference')
-        precision = self.cfg.get('reid_precision', 'fp32')
+        precision = self.cfg.get('reid_precision', 'auto')
         require('config', 'reid_backend', backend in ('inference', 'dygraph'), "'inference' or 'dygraph'", backend)
-        require('config', 'reid_precision', precision in ('fp32', 'bf16'), "'fp32' or 'bf16'", precision)
+        require('config', 'reid_precision', precision in ('auto', 'fp32', 'bf16'), "'auto', 'fp32' or 'bf16'",
+                precision)
         layer = build(name, 'DeepSORT.reid')
         load_state_dict(layer, weights, 'reid_weights')
         if backend == 'dygraph':

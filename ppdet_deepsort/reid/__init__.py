@@ -1,3 +1,4 @@
 from .osnet import OSNetEmbedding
+from .pcb_pyramid import PCBPyramidEmbedding
 
-__all__ = ['OSNetEmbedding']
+__all__ = ['OSNetEmbedding', 'PCBPyramidEmbedding']

@@ -28,18 +28,60 @@ class DygraphReID:
             return self.layer(paddle.to_tensor(batch)).numpy()
 
 
-def fast_reid(layer, input_size, device='CPU', precision='fp32', cpu_threads=0):
+def fast_reid(layer, input_size, device='CPU', precision='auto', cpu_threads=0):
     """The fastest correct way to run ``layer``: exported to a temporary folder and run with
-    ``paddle.inference`` (oneDNN on the CPU). Returns (model callable, the TemporaryDirectory to keep)."""
-    if precision == 'bf16' and (device.upper() != 'CPU' or not cpu_supports_bf16()):
+    ``paddle.inference`` (oneDNN on the CPU).
+
+    ``precision``: 'fp32', 'bf16' (CPUs with native bfloat16 only), or 'auto': bf16 where the CPU has it,
+    kept only if its embeddings of the first real batch agree with fp32 (cosine >= 0.999).
+
+    Returns (model callable, the TemporaryDirectory holding the export, to keep alive).
+    """
+    cpu = device.upper() == 'CPU'
+    if precision == 'auto':
+        precision = 'bf16?' if cpu and cpu_supports_bf16() else 'fp32'
+    elif precision == 'bf16' and not (cpu and cpu_supports_bf16()):
         logger.warning("reid_precision: bf16 needs a CPU with native bfloat16 (AVX512-BF16/AMX); using fp32")
         precision = 'fp32'
     folder = tempfile.TemporaryDirectory(prefix='ppdet_deepsort_reid_')
     export_reid(layer, input_size, folder.name)
-    model = InferenceReID(folder.name, device=device, mkldnn=True, precision=precision, cpu_threads=cpu_threads)
+
+    def predictor(kind):
+        return InferenceReID(folder.name, device=device, mkldnn=True, precision=kind, cpu_threads=cpu_threads)
+
+    if precision == 'bf16?':
+        model = _CheckedOnFirstBatch(predictor('bf16'), predictor('fp32'), type(layer).__name__)
+    else:
+        model = predictor(precision)
     logger.info("ReID model {} runs with paddle.inference on {} ({}{})".format(
-        type(layer).__name__, device.upper(), precision, ', oneDNN' if device.upper() == 'CPU' else ''))
+        type(layer).__name__, device.upper(), 'bf16 if it agrees with fp32 on the first batch'
+        if precision == 'bf16?' else precision, ', oneDNN' if cpu else ''))
     return model, folder
+
+
+class _CheckedOnFirstBatch:
+    """Runs ``fast`` (bf16) but checks it once, on the first real batch, against ``reference`` (fp32), and
+    keeps whichever is right."""
+
+    MIN_COSINE = 0.999
+
+    def __init__(self, fast, reference, name):
+        self._fast, self._reference, self._name = fast, reference, name
+
+    def __call__(self, batch):
+        if self._reference is None:
+            return self._fast(batch)
+        fast, reference = self._fast(batch), self._reference(batch)
+        cosine = (fast * reference).sum(1) / (np.linalg.norm(fast, axis=1) * np.linalg.norm(reference, axis=1))
+        if cosine.min() >= self.MIN_COSINE:
+            logger.info("{}: bf16 embeddings agree with fp32 on the first {} crops (min cosine {:.5f}): using "
+                        "bf16".format(self._name, len(batch), cosine.min()))
+            self._reference = None
+            return fast
+        logger.warning("{}: bf16 embeddings differ from fp32 (min cosine {:.5f} < {}): using fp32".format(
+            self._name, cosine.min(), self.MIN_COSINE))
+        self._fast, self._reference = self._reference, None
+        return reference
 
 
 class ReIDEmbedder:
