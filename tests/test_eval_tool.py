@@ -6,7 +6,6 @@ import os
 import shutil
 
 import numpy as np
-import pytest
 from conftest import DATA, MOT17, PETS_DET, PETS_SEQ, run_tool
 
 SAMPLE = 'configs/mot/deepsort/deepsort_pets09_sample.yml'

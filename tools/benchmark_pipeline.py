@@ -7,7 +7,6 @@ doing them (dygraph ReID, DeepSORTTracker) on the same frames in the same run. P
 """
 
 import json
-import logging
 import os
 import platform
 import sys
@@ -22,34 +21,23 @@ import ppdet_deepsort  # noqa: E402,F401
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
-from ppdet_deepsort.reid.embedder import DygraphReID  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, run_tool, set_device  # noqa: E402
-from ppdet_deepsort.utils.config import build  # noqa: E402
+from ppdet_deepsort.reid.embedder import embedder_from_config  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool, set_device  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
-
-
-def logs_to_stderr():
-    for logger in [logging.getLogger()] + [logging.getLogger(n) for n in logging.Logger.manager.loggerDict]:
-        for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
-                handler.setStream(sys.stderr)
 
 
 def per_frame_ms(seconds, frames):
     return round(seconds / frames * 1e3, 3)
 
 
-def compare_stages(runner, frames_limit):
+def compare_stages(cfg, runner, frames_limit):
     """ReID model and tracker, plugin vs ppdet built-in, on the first frames of the first sequence."""
     dataset = runner.dataset
     seq = dataset.sequence(dataset.sequences()[0])
-    layer = build(runner.cfg['DeepSORT']['reid'])
-    from ppdet_deepsort.reid.weights import load_state_dict
-    load_state_dict(layer, runner.cfg['reid_weights'])
-    dygraph = DygraphReID(layer)
+    size = runner.embedder.input_size
+    dygraph = embedder_from_config(dict(cfg, reid_backend='dygraph'), size).model
     fast = runner.embedder.model
-    size = build(runner.tracker_name).input_size
     inputs, times = [], {'reid_plugin': 0., 'reid_dygraph': 0., 'tracker_plugin': 0., 'tracker_builtin': 0.}
     max_diff = 0.
     for frame_id, image, tlwh, score in dataset.frames(seq):
@@ -66,7 +54,7 @@ def compare_stages(runner, frames_limit):
         max_diff = max(max_diff, float(np.abs(a - b).max()) if len(b) else 0.)
         pred = np.c_[np.zeros(len(tlwh)), score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]].astype(np.float32)
         inputs.append((pred, b))
-    for key, tracker in (('tracker_plugin', build(runner.tracker_name)), ('tracker_builtin', DeepSORTTracker())):
+    for key, tracker in (('tracker_plugin', runner.make_tracker()), ('tracker_builtin', DeepSORTTracker())):
         start = time.perf_counter()
         for pred, embeddings in inputs:
             tracker.predict()
@@ -81,18 +69,17 @@ def main():
     parser.set_defaults(config=os.path.join(REPO, 'configs/mot/deepsort/deepsort_pets09_sample.yml'))
     parser.add_argument('--frames', type=int, default=200, help='frames for the stage-by-stage comparison')
     args = parser.parse_args()
+    logs_to_stderr()
     cfg = load_cfg(args.config, args.opt)
     set_device(cfg)
-    logs_to_stderr()
-    runner = SDERunner(cfg, mode='eval')
-    logs_to_stderr()
+    runner = SDERunner.from_config(cfg, mode='eval')
     with tempfile.TemporaryDirectory() as out:
         stats = runner.run(out, save_videos=True, evaluate=False)
     name, s = next(iter(stats.items()))
     n = s['frames']
     stages = {k: per_frame_ms(v, n) for k, v in s['stages'].items()}
     reid = runner.embedder.seconds
-    compared_frames, compared, max_diff = compare_stages(runner, args.frames)
+    compared_frames, compared, max_diff = compare_stages(cfg, runner, args.frames)
     builtin_ms = (stages['read'] + per_frame_ms(reid['crops'], n) + compared['reid_dygraph']
                   + compared['tracker_builtin'] + stages['output'])
     print(json.dumps({

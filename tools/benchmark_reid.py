@@ -10,7 +10,6 @@ Without --weights both models get the same seeded random weights (speed does not
 
 import argparse
 import json
-import logging
 import os
 import platform
 import sys
@@ -29,6 +28,7 @@ from ppdet_deepsort.reid.embedder import DygraphReID, fast_reid  # noqa: E402
 from ppdet_deepsort.reid.pcb_pyramid import PCBPyramidEmbedding  # noqa: E402
 from ppdet_deepsort.reid.predictor import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.reid.weights import load_state_dict  # noqa: E402
+from ppdet_deepsort.utils.cli import logs_to_stderr  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 SEQ = os.path.join(REPO, 'dataset/mot/PETS09/images/train/PETS09-S2L1')
@@ -70,8 +70,7 @@ def main():
     parser.add_argument('--batch_sizes', type=int, nargs='+', default=[1, 8, 32])
     parser.add_argument('--repeats', type=int, default=3, help='timed runs per case; the fastest is kept')
     args = parser.parse_args()
-    for handler in logging.getLogger('ppdet_deepsort.reid.embedder').handlers:
-        handler.setStream(sys.stderr)
+    logs_to_stderr()
 
     paddle.seed(0)
     builtin = PCBPyramid(model_name='ResNet101')
@@ -81,11 +80,8 @@ def main():
     plugin.set_state_dict(builtin.state_dict())
     crops = person_crops(max(args.batch_sizes))
     paths = {'builtin_dygraph': DygraphReID(builtin), 'plugin_dygraph': DygraphReID(plugin)}
-    folders = []
     for precision in ['fp32'] + (['bf16'] if cpu_supports_bf16() else []):
-        model, folder = fast_reid(plugin, [64, 192], precision=precision)
-        paths['plugin_inference_' + precision] = model
-        folders.append(folder)
+        paths['plugin_inference_' + precision] = fast_reid(plugin, [64, 192], precision=precision)
 
     reference = paths['builtin_dygraph'](crops)
     results = {'ms_per_crop': {}, 'max_abs_diff_vs_builtin': {}, 'min_cosine_vs_builtin': {}}

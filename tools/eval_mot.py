@@ -43,7 +43,7 @@ def main():
     if FLAGS.det_results_dir:
         cfg['EvalMOTDataset'].det_results_dir = FLAGS.det_results_dir
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner(cfg, mode='eval')
+    runner = SDERunner.from_config(cfg, mode='eval')
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos)
 
 

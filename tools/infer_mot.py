@@ -59,7 +59,7 @@ def main():
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner(cfg, mode='test')
+    runner = SDERunner.from_config(cfg, mode='test')
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
                draw_threshold=FLAGS.draw_threshold, evaluate=False)
 

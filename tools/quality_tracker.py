@@ -23,9 +23,8 @@ import ppdet_deepsort  # noqa: E402,F401
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
 from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
 from ppdet_deepsort.metrics import GroundTruth, evaluate_sequence, summarize  # noqa: E402
-from ppdet_deepsort.reid.embedder import ReIDEmbedder, fast_reid  # noqa: E402
-from ppdet_deepsort.reid.weights import load_state_dict  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, run_tool  # noqa: E402
+from ppdet_deepsort.reid.embedder import embedder_from_config  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import build  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
@@ -63,12 +62,10 @@ def main():
     parser = ArgsParser()
     parser.set_defaults(config=os.path.join(REPO, 'configs/mot/deepsort/deepsort_osnet_x0_25.yml'))
     args = parser.parse_args()
+    logs_to_stderr()
     cfg = load_cfg(args.config, args.opt)
-    reid = build(cfg['DeepSORT']['reid'], 'DeepSORT.reid')
-    load_state_dict(reid, os.path.join(REPO, cfg['reid_weights']))
     plugin_cfg = build(cfg['DeepSORT']['tracker'])
-    model, keep = fast_reid(reid, plugin_cfg.input_size)
-    embedder = ReIDEmbedder(model, plugin_cfg.input_size)
+    embedder = embedder_from_config(cfg, plugin_cfg.input_size)
 
     rows = []
     for dataset_dir, data_root, det_dir, name, last, pixels in SEQUENCES:

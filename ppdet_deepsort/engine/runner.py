@@ -13,9 +13,9 @@ from tqdm import tqdm
 
 from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
 from ..metrics import GroundTruth, evaluate_sequence, render_summary, save_summary, summarize
-from ..reid.embedder import DygraphReID, ReIDEmbedder, fast_reid
-from ..reid.weights import WeightsError, load_state_dict
-from ..utils.config import ConfigError, build, require
+from ..reid.embedder import embedder_from_config
+from ..reid.weights import WeightsError
+from ..utils.config import ConfigError, build
 from .outputs import SequenceOutputs
 
 logger = setup_logger(__name__)
@@ -28,53 +28,49 @@ class RunError(RuntimeError):
 
 
 class SDERunner:
-    """Tracks the sequences of the config's ``EvalMOTDataset`` (mode 'eval') or ``TestMOTDataset`` ('test').
+    """Tracks the sequences of a :class:`MOTDetResultsDataset`.
 
-    The config names its parts as PaddleDetection's DeepSORT configs do::
-
-        architecture: DeepSORT
-        DeepSORT: {detector: None, reid: <ReID component or None>, tracker: FastDeepSORTTracker}
-        reid_weights: <path or URL>          # when reid is set
+    Args:
+        dataset (MOTDetResultsDataset): the sequences and their saved detections.
+        make_tracker (callable): returns a fresh tracker (one per sequence) with ``predict``, ``update`` and
+            ``outputs``, e.g. a FastDeepSORTTracker.
+        embedder (ReIDEmbedder or None): appearance embeddings of a frame's boxes; None tracks on motion.
+        mode (str): 'eval' (evaluates sequences with ground truth) or 'test'.
     """
 
-    def __init__(self, cfg, mode='eval'):
-        self.cfg = cfg
+    def __init__(self, dataset, make_tracker, embedder=None, mode='eval'):
+        self.dataset = dataset
+        self.make_tracker = make_tracker
+        self.embedder = embedder
         self.mode = mode
+
+    @classmethod
+    def from_config(cls, cfg, mode='eval'):
+        """A runner for a config that names its parts as PaddleDetection's DeepSORT configs do::
+
+            architecture: DeepSORT
+            DeepSORT: {detector: None, reid: <ReID component or None>, tracker: FastDeepSORTTracker}
+            reid_weights: <path or URL>          # when reid is set
+            EvalMOTDataset / TestMOTDataset: !MOTDetResultsDataset {...}
+        """
         if cfg.get('architecture') != 'DeepSORT' or not isinstance(cfg.get('DeepSORT'), dict):
-            raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {detector, reid, tracker} section, "
+            raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {{detector, reid, tracker}} section, "
                               "got {!r}".format(cfg.get('architecture')))
         parts = cfg['DeepSORT']
         key = 'EvalMOTDataset' if mode == 'eval' else 'TestMOTDataset'
-        self.dataset = cfg.get(key)
-        if not isinstance(self.dataset, MOTDetResultsDataset):
-            raise ConfigError("{}: expected !MOTDetResultsDataset, got {}".format(key, type(self.dataset).__name__))
-        self.tracker_name = parts.get('tracker')
-        tracker = build(self.tracker_name, 'DeepSORT.tracker')  # fail on a bad tracker block before any work
+        dataset = cfg.get(key)
+        if not isinstance(dataset, MOTDetResultsDataset):
+            raise ConfigError("{}: expected !MOTDetResultsDataset, got {}".format(key, type(dataset).__name__))
+        tracker_name = parts.get('tracker')
+        tracker = build(tracker_name, 'DeepSORT.tracker')  # fail on a bad tracker block before any work
         if not hasattr(tracker, 'outputs'):
             raise ConfigError("DeepSORT.tracker: {} is not a plugin tracker; use FastDeepSORTTracker (ppdet's own "
-                              "DeepSORTTracker runs in ppdet's engine)".format(self.tracker_name))
+                              "DeepSORTTracker runs in ppdet's engine)".format(tracker_name))
         if parts.get('detector') not in (None, 'None'):
             raise ConfigError("DeepSORT.detector: running a detector is not supported yet; set detector: None and "
                               "give saved detections with --det_results_dir")
-        self.embedder = self._build_reid(parts.get('reid'), cfg.get('reid_weights'), tracker.input_size)
-
-    def _build_reid(self, name, weights, input_size):
-        if name in (None, 'None'):
-            logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
-                        "Mahalanobis-gated cascade and IoU), appearance matching off")
-            return None
-        backend = self.cfg.get('reid_backend', 'inference')
-        precision = self.cfg.get('reid_precision', 'auto')
-        require('config', 'reid_backend', backend in ('inference', 'dygraph'), "'inference' or 'dygraph'", backend)
-        require('config', 'reid_precision', precision in ('auto', 'fp32', 'bf16'), "'auto', 'fp32' or 'bf16'",
-                precision)
-        layer = build(name, 'DeepSORT.reid')
-        load_state_dict(layer, weights, 'reid_weights')
-        if backend == 'dygraph':
-            return ReIDEmbedder(DygraphReID(layer), input_size)
-        model, self._export_dir = fast_reid(layer, input_size, 'GPU' if self.cfg.get('use_gpu') else 'CPU', precision,
-                                            int(self.cfg.get('cpu_threads', 0)))
-        return ReIDEmbedder(model, input_size)
+        embedder = embedder_from_config(cfg, tracker.input_size)
+        return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, mode)
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True):
         """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics.
@@ -117,7 +113,7 @@ class SDERunner:
         return stats
 
     def _track(self, seq, outputs, draw_threshold):
-        tracker = build(self.tracker_name, 'DeepSORT.tracker')
+        tracker = self.make_tracker()
         draw = outputs.wants_frames and seq.has_pixels
         if outputs.wants_frames and not seq.has_pixels:
             logger.warning("{} has no frames (no img1/ or video): nothing to draw".format(seq.name))

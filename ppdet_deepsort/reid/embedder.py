@@ -7,13 +7,15 @@ import numpy as np
 import paddle
 from ppdet.utils.logger import setup_logger
 
-from .crops import crop_batch
+from ..utils.config import build, require
+from .crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
 from .export import export_reid
 from .predictor import InferenceReID, cpu_supports_bf16
+from .weights import load_state_dict
 
 logger = setup_logger(__name__)
 
-__all__ = ['ReIDEmbedder', 'DygraphReID', 'fast_reid']
+__all__ = ['ReIDEmbedder', 'DygraphReID', 'fast_reid', 'embedder_from_config']
 
 
 class DygraphReID:
@@ -29,13 +31,11 @@ class DygraphReID:
 
 
 def fast_reid(layer, input_size, device='CPU', precision='auto', cpu_threads=0):
-    """The fastest correct way to run ``layer``: exported to a temporary folder and run with
-    ``paddle.inference`` (oneDNN on the CPU).
+    """The fastest correct way to run ``layer``: exported (to a temporary folder, gone once the predictor has
+    loaded it) and run with ``paddle.inference``, with oneDNN on the CPU.
 
     ``precision``: 'fp32', 'bf16' (CPUs with native bfloat16 only), or 'auto': bf16 where the CPU has it,
     kept only if its embeddings of the first real batch agree with fp32 (cosine >= 0.999).
-
-    Returns (model callable, the TemporaryDirectory holding the export, to keep alive).
     """
     cpu = device.upper() == 'CPU'
     if precision == 'auto':
@@ -43,20 +43,20 @@ def fast_reid(layer, input_size, device='CPU', precision='auto', cpu_threads=0):
     elif precision == 'bf16' and not (cpu and cpu_supports_bf16()):
         logger.warning("reid_precision: bf16 needs a CPU with native bfloat16 (AVX512-BF16/AMX); using fp32")
         precision = 'fp32'
-    folder = tempfile.TemporaryDirectory(prefix='ppdet_deepsort_reid_')
-    export_reid(layer, input_size, folder.name)
+    with tempfile.TemporaryDirectory(prefix='ppdet_deepsort_reid_') as folder:
+        export_reid(layer, input_size, folder)
 
-    def predictor(kind):
-        return InferenceReID(folder.name, device=device, mkldnn=True, precision=kind, cpu_threads=cpu_threads)
+        def predictor(kind):
+            return InferenceReID(folder, device=device, mkldnn=True, precision=kind, cpu_threads=cpu_threads)
 
-    if precision == 'bf16?':
-        model = _CheckedOnFirstBatch(predictor('bf16'), predictor('fp32'), type(layer).__name__)
-    else:
-        model = predictor(precision)
+        if precision == 'bf16?':
+            model = _CheckedOnFirstBatch(predictor('bf16'), predictor('fp32'), type(layer).__name__)
+        else:
+            model = predictor(precision)
     logger.info("ReID model {} runs with paddle.inference on {} ({}{})".format(
         type(layer).__name__, device.upper(), 'bf16 if it agrees with fp32 on the first batch'
         if precision == 'bf16?' else precision, ', oneDNN' if cpu else ''))
-    return model, folder
+    return model
 
 
 class _CheckedOnFirstBatch:
@@ -90,11 +90,13 @@ class ReIDEmbedder:
     Args:
         model (callable): N x 3 x H x W float32 array -> N x D array.
         input_size (list[int]): crop size [w, h] (the tracker's ``input_size``, as in ppdet).
+        mean, std (list[float]): RGB normalization of the crops (ImageNet's by default).
     """
 
-    def __init__(self, model, input_size):
+    def __init__(self, model, input_size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
         self.model = model
         self.input_size = tuple(input_size)
+        self.mean, self.std = tuple(mean), tuple(std)
         self.seconds = {'crops': 0., 'model': 0.}  # time spent so far, for benchmarks
         self._dim = 0
 
@@ -103,10 +105,31 @@ class ReIDEmbedder:
         if len(tlwh) == 0:
             return np.zeros((0, self._dim), np.float32)
         start = time.perf_counter()
-        batch = crop_batch(image, tlwh, self.input_size)
+        batch = crop_batch(image, tlwh, self.input_size, self.mean, self.std)
         cropped = time.perf_counter()
         embeddings = np.asarray(self.model(batch), np.float32)
         self.seconds['crops'] += cropped - start
         self.seconds['model'] += time.perf_counter() - cropped
         self._dim = embeddings.shape[1]
         return embeddings
+
+
+def embedder_from_config(cfg, input_size):
+    """The ReIDEmbedder a DeepSORT config asks for (``DeepSORT.reid``, ``reid_weights``, ``reid_backend``,
+    ``reid_precision``, ``cpu_threads``, ``use_gpu``), or None when it has no ReID model."""
+    name = cfg['DeepSORT'].get('reid')
+    if name in (None, 'None'):
+        logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
+                    "gated cascade and IoU), appearance matching off")
+        return None
+    backend = cfg.get('reid_backend', 'inference')
+    precision = cfg.get('reid_precision', 'auto')
+    require('config', 'reid_backend', backend in ('inference', 'dygraph'), "'inference' or 'dygraph'", backend)
+    require('config', 'reid_precision', precision in ('auto', 'fp32', 'bf16'), "'auto', 'fp32' or 'bf16'",
+            precision)
+    layer = build(name, 'DeepSORT.reid')
+    load_state_dict(layer, cfg.get('reid_weights'), 'reid_weights')
+    if backend == 'dygraph':
+        return ReIDEmbedder(DygraphReID(layer), input_size)
+    return ReIDEmbedder(fast_reid(layer, input_size, 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
+                                  int(cfg.get('cpu_threads', 0))), input_size)

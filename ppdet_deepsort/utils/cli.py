@@ -1,6 +1,7 @@
 """What every tool does first: PaddleDetection's flags, the config with its ``-o`` overrides, the device."""
 
 import inspect
+import logging
 import os
 import sys
 import tempfile
@@ -15,7 +16,7 @@ from .config import ConfigError
 
 logger = setup_logger(__name__)
 
-__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool']
+__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr']
 
 
 def load_cfg(config, opts):
@@ -79,3 +80,12 @@ def run_tool(main):
     except (ConfigError, MOTFileError, SequenceError, WeightsError, RunError, yaml.YAMLError) as e:
         logger.error(str(e))
         sys.exit(1)
+
+
+def logs_to_stderr():
+    """Send the log output of every logger set up so far (ppdet's loggers write to stdout) to stderr, for
+    tools whose stdout is a JSON report. Call it after the imports."""
+    for logger in [logging.getLogger()] + [logging.getLogger(n) for n in logging.Logger.manager.loggerDict]:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)

@@ -1,0 +1,104 @@
+"""Track with exported models only (paddle.inference): PaddleDetection's deploy/python/mot_sde_infer.py
+for the plugin.
+
+    python deploy/python/mot_sde_infer.py --reid_model_dir=output_inference/deepsort_pcb_pyramid_r101 \
+        --det_results_dir=DIR --video_file=X.mp4 [--device=CPU] [--save_mot_txts] [--save_images]
+    python deploy/python/mot_sde_infer.py --reid_model_dir=... --det_results_dir=DIR --image_dir=FRAMES
+
+Every tracker key comes from the ReID model's infer_cfg.yml (written by tools/export_model.py). The
+detections of X.mp4 (or FRAMES/) are read from DIR/X.txt (DIR/FRAMES.txt). Results go to
+{output_dir}/mot_results/X.txt; for a video the annotated video is saved as well, as PaddleDetection does.
+"""
+
+import argparse
+import ast
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
+
+import ppdet_deepsort  # noqa: E402,F401
+import paddle  # noqa: E402
+from ppdet.utils.logger import setup_logger  # noqa: E402
+from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
+from ppdet_deepsort.deploy import read_reid_infer_cfg  # noqa: E402
+from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.reid.embedder import ReIDEmbedder  # noqa: E402
+from ppdet_deepsort.reid.predictor import InferenceReID, cpu_supports_bf16  # noqa: E402
+from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
+from ppdet_deepsort.utils.cli import prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
+
+logger = setup_logger('mot_sde_infer')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--model_dir', type=str, default=None,
+                        help='Exported detector (not supported yet: use --det_results_dir).')
+    parser.add_argument('--reid_model_dir', type=str, required=True, help='Exported ReID model with infer_cfg.yml.')
+    parser.add_argument('--det_results_dir', type=str, default='', help='Folder of {video or folder name}.txt.')
+    parser.add_argument('--video_file', type=str, default=None, help='Video to track.')
+    parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track.')
+    parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: input\'s).')
+    parser.add_argument('--device', type=str, default='CPU', help='CPU or GPU.')
+    parser.add_argument('--run_mode', type=str, default='paddle', help='Only paddle (no TensorRT here).')
+    parser.add_argument('--cpu_threads', type=int, default=0, help='Math library threads; 0 uses every core.')
+    parser.add_argument('--enable_mkldnn', type=ast.literal_eval, default=True, help='Use oneDNN on the CPU.')
+    parser.add_argument('--enable_mkldnn_bfloat16', type=ast.literal_eval, default=False,
+                        help='bfloat16 on CPUs with native support (AVX512-BF16/AMX).')
+    parser.add_argument('--output_dir', type=str, default='output', help='Folder for the results.')
+    parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
+    parser.add_argument('--save_mot_txts', action='store_true',
+                        help='Kept for PaddleDetection compatibility: the MOT results file is always written.')
+    parser.add_argument('--draw_threshold', type=float, default=0.5, help='Tracks scoring below this are not drawn.')
+    return parser.parse_args()
+
+
+def main():
+    FLAGS = parse_args()
+    if FLAGS.model_dir:
+        raise ConfigError('--model_dir: running an exported detector is not supported yet; give saved detections '
+                          'with --det_results_dir')
+    if not FLAGS.det_results_dir:
+        raise ConfigError('--det_results_dir is required (folder of {video or folder name}.txt detection files)')
+    if (FLAGS.video_file is None) == (FLAGS.image_dir is None):
+        raise ConfigError('give exactly one of --video_file and --image_dir')
+    if FLAGS.run_mode != 'paddle':
+        raise ConfigError('--run_mode {}: only paddle is supported'.format(FLAGS.run_mode))
+    device = FLAGS.device.upper()
+    if device not in ('CPU', 'GPU'):
+        raise ConfigError('--device must be CPU or GPU, got {}'.format(FLAGS.device))
+    if device == 'GPU' and not paddle.is_compiled_with_cuda():
+        logger.warning('--device=GPU but this paddlepaddle build has no CUDA support (install paddlepaddle-gpu for '
+                       'that); running on CPU')
+        device = 'CPU'
+    precision = 'fp32'
+    if FLAGS.enable_mkldnn_bfloat16:
+        if cpu_supports_bf16():
+            precision = 'bf16'
+        else:
+            logger.warning('--enable_mkldnn_bfloat16: this CPU has no native bfloat16; using fp32')
+
+    reid_cfg, tracker_cfg = read_reid_infer_cfg(FLAGS.reid_model_dir)
+    tracker_type = tracker_cfg.pop('type')
+    if tracker_type != FastDeepSORTTracker.__name__:
+        raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported'.format(FLAGS.reid_model_dir,
+                                                                                      tracker_type))
+    FastDeepSORTTracker(**tracker_cfg)  # a bad tracker block fails here, naming the key
+    model = InferenceReID(FLAGS.reid_model_dir, device=device, mkldnn=FLAGS.enable_mkldnn, precision=precision,
+                          cpu_threads=FLAGS.cpu_threads)
+    embedder = ReIDEmbedder(model, reid_cfg['input_size'], reid_cfg['mean'], reid_cfg['std'])
+    dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir)
+    if FLAGS.video_file:
+        dataset.set_video(FLAGS.video_file, FLAGS.frame_rate)
+    else:
+        dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
+    prepare_output_dir(FLAGS.output_dir)
+    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, mode='test')
+    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.video_file is not None,
+               draw_threshold=FLAGS.draw_threshold, evaluate=False)
+
+
+if __name__ == '__main__':
+    run_tool(main)
