@@ -26,7 +26,7 @@ setup(
     extras_require={
         # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
         'cpu': ['paddlepaddle>=3'],
-        'test': ['paddlepaddle>=3', 'pytest'],
+        'test': ['paddlepaddle>=3', 'pytest', 'onnx', 'onnxruntime'],  # onnx: reference for the OSNet conversion
     },
     classifiers=[
         'Programming Language :: Python :: 3',
