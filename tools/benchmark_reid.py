@@ -26,7 +26,7 @@ from ppdet.modeling.reid.pyramidal_embedding import PCBPyramid  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
 from ppdet_deepsort.reid.embedder import DygraphReID, fast_reid  # noqa: E402
 from ppdet_deepsort.reid.pcb_pyramid import PCBPyramidEmbedding  # noqa: E402
-from ppdet_deepsort.reid.predictor import cpu_supports_bf16  # noqa: E402
+from ppdet_deepsort.deploy.predictor import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.reid.weights import load_state_dict  # noqa: E402
 from ppdet_deepsort.utils.cli import logs_to_stderr  # noqa: E402
 

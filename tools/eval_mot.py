@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, prepare_output_dir, run_tool, set_device  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, parse_bool, prepare_output_dir, run_tool, set_device  # noqa: E402,E501
 
 logger = setup_logger('eval_mot')
 
@@ -28,9 +28,10 @@ def parse_args():
     parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
     parser.add_argument('--save_videos', action='store_true', help='Save an annotated video per sequence.')
     parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
-    parser.add_argument('--scaled', type=bool, default=False,
-                        help="Whether detector outputs are already scaled to the original image (detector "
-                             "configs only: False for JDE YOLOv3, True for general detectors).")
+    parser.add_argument('--scaled', type=parse_bool, default=None,
+                        help="Whether the detector's boxes are already scaled to the original image (False for JDE "
+                             "YOLOv3, True for general detectors). Detector configs only; it is worked out from the "
+                             "config's post-process, and a contradicting value is warned about.")
     return parser.parse_args()
 
 
@@ -43,7 +44,7 @@ def main():
     if FLAGS.det_results_dir:
         cfg['EvalMOTDataset'].det_results_dir = FLAGS.det_results_dir
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner.from_config(cfg, mode='eval')
+    runner = SDERunner.from_config(cfg, mode='eval', scaled_flag=FLAGS.scaled)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos)
 
 

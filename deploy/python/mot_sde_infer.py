@@ -4,9 +4,12 @@ for the plugin.
     python deploy/python/mot_sde_infer.py --reid_model_dir=output_inference/deepsort_pcb_pyramid_r101 \
         --det_results_dir=DIR --video_file=X.mp4 [--device=CPU] [--save_mot_txts] [--save_images]
     python deploy/python/mot_sde_infer.py --reid_model_dir=... --det_results_dir=DIR --image_dir=FRAMES
+    python deploy/python/mot_sde_infer.py --model_dir=output_inference/jde_yolov3_darknet53_30e_1088x608 \
+        --reid_model_dir=... --video_file=X.mp4 --device=CPU
 
-Every tracker key comes from the ReID model's infer_cfg.yml (written by tools/export_model.py). The
-detections of X.mp4 (or FRAMES/) are read from DIR/X.txt (DIR/FRAMES.txt). Results go to
+Every tracker key comes from the ReID model's infer_cfg.yml (written by tools/export_model.py). Detections
+come from the exported detector (--model_dir, with its own infer_cfg.yml) or, for X.mp4 (or FRAMES/), from
+DIR/X.txt (DIR/FRAMES.txt). Results go to
 {output_dir}/mot_results/X.txt; for a video the annotated video is saved as well, as PaddleDetection does.
 """
 
@@ -21,12 +24,13 @@ import ppdet_deepsort  # noqa: E402,F401
 import paddle  # noqa: E402
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
-from ppdet_deepsort.deploy import read_reid_infer_cfg  # noqa: E402
+from ppdet_deepsort.deploy import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
+from ppdet_deepsort.deploy.predictor import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.reid.embedder import ReIDEmbedder  # noqa: E402
-from ppdet_deepsort.reid.predictor import InferenceReID, cpu_supports_bf16  # noqa: E402
+from ppdet_deepsort.engine.detector import Detector, InferenceDetector, build_transforms, check_scaled_flag  # noqa
+from ppdet_deepsort.reid.embedder import InferenceReID, ReIDEmbedder  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
-from ppdet_deepsort.utils.cli import prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.utils.cli import parse_bool, prepare_output_dir, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
@@ -35,7 +39,7 @@ logger = setup_logger('mot_sde_infer')
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--model_dir', type=str, default=None,
-                        help='Exported detector (not supported yet: use --det_results_dir).')
+                        help='Exported detector with infer_cfg.yml (instead of --det_results_dir).')
     parser.add_argument('--reid_model_dir', type=str, required=True, help='Exported ReID model with infer_cfg.yml.')
     parser.add_argument('--det_results_dir', type=str, default='', help='Folder of {video or folder name}.txt.')
     parser.add_argument('--video_file', type=str, default=None, help='Video to track.')
@@ -52,16 +56,20 @@ def parse_args():
     parser.add_argument('--save_mot_txts', action='store_true',
                         help='Kept for PaddleDetection compatibility: the MOT results file is always written.')
     parser.add_argument('--draw_threshold', type=float, default=0.5, help='Tracks scoring below this are not drawn.')
+    parser.add_argument('--threshold', type=float, default=None,
+                        help="Detections scoring below this are not tracked (default: the detector's "
+                             "det_score_threshold in infer_cfg.yml).")
+    parser.add_argument('--scaled', type=parse_bool, default=None,
+                        help="Whether the detector's boxes are scaled to the original image; infer_cfg.yml says, "
+                             "a contradicting value is warned about.")
     return parser.parse_args()
 
 
 def main():
     FLAGS = parse_args()
-    if FLAGS.model_dir:
-        raise ConfigError('--model_dir: running an exported detector is not supported yet; give saved detections '
-                          'with --det_results_dir')
-    if not FLAGS.det_results_dir:
-        raise ConfigError('--det_results_dir is required (folder of {video or folder name}.txt detection files)')
+    if bool(FLAGS.model_dir) == bool(FLAGS.det_results_dir):
+        raise ConfigError('give exactly one of --model_dir (an exported detector) and --det_results_dir (saved '
+                          'detections, {video or folder name}.txt)')
     if (FLAGS.video_file is None) == (FLAGS.image_dir is None):
         raise ConfigError('give exactly one of --video_file and --image_dir')
     if FLAGS.run_mode != 'paddle':
@@ -89,13 +97,20 @@ def main():
     model = InferenceReID(FLAGS.reid_model_dir, device=device, mkldnn=FLAGS.enable_mkldnn, precision=precision,
                           cpu_threads=FLAGS.cpu_threads)
     embedder = ReIDEmbedder(model, reid_cfg['input_size'], reid_cfg['mean'], reid_cfg['std'])
+    detector = None
+    if FLAGS.model_dir:
+        transforms, scaled, threshold, class_ids = read_detector_infer_cfg(FLAGS.model_dir)
+        check_scaled_flag(FLAGS.scaled, scaled, FLAGS.model_dir)
+        detector = Detector(InferenceDetector(FLAGS.model_dir, device=device, cpu_threads=FLAGS.cpu_threads),
+                            build_transforms(transforms), scaled,
+                            threshold if FLAGS.threshold is None else FLAGS.threshold, class_ids)
     dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir)
     if FLAGS.video_file:
         dataset.set_video(FLAGS.video_file, FLAGS.frame_rate)
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, mode='test')
+    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, detector, mode='test')
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.video_file is not None,
                draw_threshold=FLAGS.draw_threshold, evaluate=False)
 

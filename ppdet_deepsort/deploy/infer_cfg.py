@@ -1,5 +1,7 @@
-"""``infer_cfg.yml`` of an exported ReID model: what a deployment needs besides the network itself, the
-crop preprocessing and every key of the tracker, so the exported runner tracks as the tools do."""
+"""``infer_cfg.yml`` of exported models: what a deployment needs besides the network. For a ReID model the
+crop preprocessing and every key of the tracker; for a detector its preprocessing (ppdet's transform
+operators), whether its boxes are scaled to the original image, and the detection filter. With them the
+exported runner tracks as the tools do."""
 
 import inspect
 import os
@@ -8,7 +10,8 @@ import yaml
 
 from ..utils.config import ConfigError
 
-__all__ = ['write_reid_infer_cfg', 'read_reid_infer_cfg', 'INFER_CFG']
+__all__ = ['write_reid_infer_cfg', 'read_reid_infer_cfg', 'write_detector_infer_cfg', 'read_detector_infer_cfg',
+           'INFER_CFG']
 
 INFER_CFG = 'infer_cfg.yml'
 
@@ -47,3 +50,36 @@ def read_reid_infer_cfg(model_dir):
         if missing:
             raise ConfigError("{}: '{}' lacks {}".format(path, section, ', '.join(missing)))
     return cfg['ReID'], cfg['tracker']
+
+
+def write_detector_infer_cfg(model_dir, architecture, sample_transforms, scaled, score_threshold, class_ids):
+    """Write ``model_dir/infer_cfg.yml`` for an exported ppdet detector."""
+    cfg = {
+        'mode': 'paddle',
+        'arch': architecture,
+        'metric': 'MOT',
+        'Preprocess': [dict(type=name, **(args or {})) for item in sample_transforms for name, args in item.items()
+                       if name != 'Decode'],
+        'scaled': bool(scaled),
+        'det_score_threshold': float(score_threshold),
+        'det_class_ids': list(class_ids),
+    }
+    path = os.path.join(model_dir, INFER_CFG)
+    with open(path, 'w') as f:
+        yaml.safe_dump(cfg, f, sort_keys=False)
+    return path
+
+
+def read_detector_infer_cfg(model_dir):
+    """(sample_transforms as in a reader config, scaled, score threshold, class ids) of an exported detector."""
+    path = os.path.join(model_dir, INFER_CFG)
+    if not os.path.isfile(path):
+        raise ConfigError("{}: no {} (export the detector with tools/export_model.py)".format(model_dir, INFER_CFG))
+    with open(path) as f:
+        cfg = yaml.safe_load(f) or {}
+    missing = [k for k in ('Preprocess', 'scaled', 'det_score_threshold', 'det_class_ids') if k not in cfg]
+    if missing:
+        raise ConfigError("{}: lacks {} (is it a detector's, exported by tools/export_model.py?)".format(
+            path, ', '.join(missing)))
+    transforms = [{step['type']: {k: v for k, v in step.items() if k != 'type'}} for step in cfg['Preprocess']]
+    return transforms, cfg['scaled'], cfg['det_score_threshold'], cfg['det_class_ids']

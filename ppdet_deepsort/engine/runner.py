@@ -16,6 +16,7 @@ from ..metrics import GroundTruth, evaluate_sequence, render_summary, save_summa
 from ..reid.embedder import embedder_from_config
 from ..reid.weights import WeightsError
 from ..utils.config import ConfigError, build
+from .detector import detector_from_config
 from .outputs import SequenceOutputs
 
 logger = setup_logger(__name__)
@@ -35,23 +36,29 @@ class SDERunner:
         make_tracker (callable): returns a fresh tracker (one per sequence) with ``predict``, ``update`` and
             ``outputs``, e.g. a FastDeepSORTTracker.
         embedder (ReIDEmbedder or None): appearance embeddings of a frame's boxes; None tracks on motion.
+        detector (Detector or None): detects in each frame; None uses the dataset's saved detections.
         mode (str): 'eval' (evaluates sequences with ground truth) or 'test'.
     """
 
-    def __init__(self, dataset, make_tracker, embedder=None, mode='eval'):
+    def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval'):
         self.dataset = dataset
         self.make_tracker = make_tracker
         self.embedder = embedder
+        self.detector = detector
         self.mode = mode
 
     @classmethod
-    def from_config(cls, cfg, mode='eval'):
+    def from_config(cls, cfg, mode='eval', scaled_flag=None):
         """A runner for a config that names its parts as PaddleDetection's DeepSORT configs do::
 
             architecture: DeepSORT
             DeepSORT: {detector: None, reid: <ReID component or None>, tracker: FastDeepSORTTracker}
             reid_weights: <path or URL>          # when reid is set
             EvalMOTDataset / TestMOTDataset: !MOTDetResultsDataset {...}
+
+        With a detector (``DeepSORT.detector: YOLOv3`` and its blocks, ``det_weights``) frames are read by
+        ``EvalMOTReader`` / ``TestMOTReader``'s transforms; ``scaled_flag`` is the user's ``--scaled``, checked
+        against the detector's post-process.
         """
         if cfg.get('architecture') != 'DeepSORT' or not isinstance(cfg.get('DeepSORT'), dict):
             raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {{detector, reid, tracker}} section, "
@@ -66,11 +73,14 @@ class SDERunner:
         if not hasattr(tracker, 'outputs'):
             raise ConfigError("DeepSORT.tracker: {} is not a plugin tracker; use FastDeepSORTTracker (ppdet's own "
                               "DeepSORTTracker runs in ppdet's engine)".format(tracker_name))
+        detector = None
         if parts.get('detector') not in (None, 'None'):
-            raise ConfigError("DeepSORT.detector: running a detector is not supported yet; set detector: None and "
-                              "give saved detections with --det_results_dir")
+            if dataset.det_results_dir:
+                raise ConfigError("DeepSORT.detector is {}: saved detections (--det_results_dir, {}.det_results_dir) "
+                                  "are for configs with detector: None".format(parts['detector'], key))
+            detector = detector_from_config(cfg, parts['detector'], mode, scaled_flag)
         embedder = embedder_from_config(cfg, tracker.input_size)
-        return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, mode)
+        return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode)
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True):
         """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics.
@@ -102,7 +112,7 @@ class SDERunner:
                 totals[k] += stats[name][k]
         if totals['frames']:
             logger.info("Time elapsed: {:.2f} seconds for {} frames, FPS: {:.2f} end to end, {:.2f} tracking "
-                        "(ReID + tracker)".format(totals['seconds'], totals['frames'],
+                        "(models + tracker)".format(totals['seconds'], totals['frames'],
                                                   totals['frames'] / totals['seconds'],
                                                   totals['frames'] / max(totals['tracking_seconds'], 1e-9)))
         if evaluate:
@@ -117,16 +127,23 @@ class SDERunner:
         draw = outputs.wants_frames and seq.has_pixels
         if outputs.wants_frames and not seq.has_pixels:
             logger.warning("{} has no frames (no img1/ or video): nothing to draw".format(seq.name))
-        if self.embedder is not None and not seq.has_pixels:
-            raise SequenceError("{}: the ReID model needs the frames, but the sequence has none (no img1/ or video)"
-                                .format(seq.name))
-        frames = self.dataset.frames(seq, with_images=self.embedder is not None or draw)
-        # Seconds per stage: reading (decode, detections), ReID (crops + model), tracker, output (draw, write).
-        stages = dict.fromkeys(('read', 'reid', 'tracker', 'output'), 0.)
+        needs_pixels = self.embedder is not None or self.detector is not None
+        if needs_pixels and not seq.has_pixels:
+            raise SequenceError("{}: the {} needs the frames, but the sequence has none (no img1/ or video)".format(
+                seq.name, 'detector' if self.detector is not None else 'ReID model'))
+        frames = self.dataset.frames(seq, with_images=needs_pixels or draw)
+        # Seconds per stage: reading (decode, saved detections), detector, ReID (crops + model), tracker,
+        # output (draw, write).
+        stages = dict.fromkeys(('read', 'detector', 'reid', 'tracker', 'output'), 0.)
         start = mark = time.perf_counter()
         progress = tqdm(frames, total=len(seq.frame_ids), desc=seq.name, unit='frame', leave=False)
         for frame_id, image, tlwh, score in progress:
+            arrived = time.perf_counter()
+            stages['read'] += arrived - mark
+            if self.detector is not None:
+                tlwh, score = self.detector(image)
             t0 = time.perf_counter()
+            stages['detector'] += t0 - arrived
             size = image.shape[1::-1] if image is not None else seq.im_size
             if size is not None:
                 # Boxes wholly outside the frame can be neither cropped nor scored against ground truth.
@@ -147,7 +164,6 @@ class SDERunner:
             if draw:
                 outputs.draw(frame_id, image, ids[shown], tlwhs[shown], scores[shown], fps)
             progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
-            stages['read'] += t0 - mark
             stages['reid'] += t1 - t0
             stages['tracker'] += t2 - t1
             mark = time.perf_counter()
@@ -155,8 +171,8 @@ class SDERunner:
         progress.close()
         seconds = time.perf_counter() - start
         n = len(seq.frame_ids)
-        tracking = stages['reid'] + stages['tracker']
-        logger.info("{}: {} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (ReID + tracker)".format(
+        tracking = stages['detector'] + stages['reid'] + stages['tracker']
+        logger.info("{}: {} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (models + tracker)".format(
             seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
         return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
 

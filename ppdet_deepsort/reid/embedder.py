@@ -7,15 +7,15 @@ import numpy as np
 import paddle
 from ppdet.utils.logger import setup_logger
 
+from ..deploy.export import export_reid
+from ..deploy.predictor import cpu_supports_bf16, create_predictor
 from ..utils.config import build, require
 from .crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
-from .export import export_reid
-from .predictor import InferenceReID, cpu_supports_bf16
 from .weights import load_state_dict
 
 logger = setup_logger(__name__)
 
-__all__ = ['ReIDEmbedder', 'DygraphReID', 'fast_reid', 'embedder_from_config']
+__all__ = ['ReIDEmbedder', 'DygraphReID', 'InferenceReID', 'fast_reid', 'embedder_from_config']
 
 
 class DygraphReID:
@@ -28,6 +28,23 @@ class DygraphReID:
     def __call__(self, batch):
         with paddle.no_grad():
             return self.layer(paddle.to_tensor(batch)).numpy()
+
+
+class InferenceReID:
+    """An exported ReID model (input 'crops') run by a ``paddle.inference`` predictor; arguments as
+    :func:`create_predictor`."""
+
+    def __init__(self, model_dir, device='CPU', mkldnn=True, precision='fp32', cpu_threads=0):
+        self._predictor = create_predictor(model_dir, device, mkldnn, precision, cpu_threads)
+        self._input = self._predictor.get_input_handle(self._predictor.get_input_names()[0])
+        self._output = self._predictor.get_output_handle(self._predictor.get_output_names()[0])
+
+    def __call__(self, batch):
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        self._input.reshape(batch.shape)
+        self._input.copy_from_cpu(batch)
+        self._predictor.run()
+        return self._output.copy_to_cpu()
 
 
 def fast_reid(layer, input_size, device='CPU', precision='auto', cpu_threads=0):

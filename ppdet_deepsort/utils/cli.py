@@ -16,7 +16,7 @@ from .config import ConfigError
 
 logger = setup_logger(__name__)
 
-__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr']
+__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool']
 
 
 def load_cfg(config, opts):
@@ -89,3 +89,14 @@ def logs_to_stderr():
         for handler in logger.handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
                 handler.setStream(sys.stderr)
+
+
+def parse_bool(text):
+    """argparse type for true/false flags given as values (``--scaled=False``): PaddleDetection's ``type=bool``
+    turns the string 'False' into True."""
+    value = text.strip().lower()
+    if value in ('true', '1', 'yes'):
+        return True
+    if value in ('false', '0', 'no'):
+        return False
+    raise ValueError(text)

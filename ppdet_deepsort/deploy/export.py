@@ -1,0 +1,98 @@
+"""Saving models as static inference models on paddle 3.x, which ppdet 2.6's ``Trainer.export`` cannot do
+there ("Can't call main_program when full_graph=False"): ``paddle.jit.to_static(full_graph=True)`` and
+``paddle.jit.save``."""
+
+import contextlib
+import copy
+import os
+
+import paddle
+from paddle.static import InputSpec
+from ppdet.modeling.layers import MultiClassNMS
+
+__all__ = ['export_reid', 'export_detector', 'MODEL_PREFIX']
+
+MODEL_PREFIX = 'model'
+
+
+def export_reid(layer, input_size, output_dir):
+    """Save ``layer`` (N x 3 x H x W -> N x D) to ``output_dir/model.*`` with the input named ``crops``.
+
+    Args:
+        input_size (list[int]): crop size [w, h]; the batch size stays free.
+
+    Returns:
+        the path prefix of the saved model.
+    """
+    width, height = input_size
+    layer = _static_copy(layer)
+    static = paddle.jit.to_static(layer, input_spec=[InputSpec([None, 3, height, width], 'float32', 'crops')],
+                                  full_graph=True)
+    os.makedirs(output_dir, exist_ok=True)
+    prefix = os.path.join(output_dir, MODEL_PREFIX)
+    paddle.jit.save(static, prefix)
+    return prefix
+
+
+def _static_copy(layer):
+    """An eval-mode copy to convert: ``paddle.jit.to_static`` rewrites a layer's forward in place, which
+    would leave the caller's dygraph model running the static function."""
+    layer = copy.deepcopy(layer)
+    layer.eval()
+    return layer
+
+
+class _StaticMultiClassNMS:
+    """ppdet's MultiClassNMS for paddle 3's static graphs: ppdet 2.6 only calls the ``multiclass_nms3`` op
+    in dygraph and otherwise builds it through the pre-PIR LayerHelper, which PIR rejects. Same op, same
+    attributes, called the way both modes accept."""
+
+    def __init__(self, nms):
+        self.nms = nms
+
+    def __call__(self, bboxes, score, background_label=-1):
+        n = self.nms
+        out, index, rois_num = paddle._C_ops.multiclass_nms3(bboxes, score, None, n.score_threshold, n.nms_top_k,
+                                                             n.keep_top_k, n.nms_threshold, n.normalized, n.nms_eta,
+                                                             background_label)
+        return out, rois_num, index
+
+
+@contextlib.contextmanager
+def _static_nms(layer):
+    """Swap every ppdet MultiClassNMS held by ``layer`` or its sublayers for the static-graph one."""
+    swapped = []
+    for owner in layer.sublayers(include_self=True):
+        for name, value in list(vars(owner).items()):
+            if isinstance(value, MultiClassNMS):
+                swapped.append((owner, name, value))
+                setattr(owner, name, _StaticMultiClassNMS(value))
+    try:
+        yield
+    finally:
+        for owner, name, value in swapped:
+            setattr(owner, name, value)
+
+
+def export_detector(layer, image_shape, output_dir):
+    """Save a ppdet detector (inputs 'image' [N, 3, H, W], 'im_shape', 'scale_factor'; outputs 'bbox',
+    'bbox_num') to ``output_dir/model.*``. ``image_shape`` is [3, H, W] of its reader.
+
+    Returns:
+        the path prefix of the saved model.
+    """
+    layer = _static_copy(layer)
+    spec = {'image': InputSpec([None] + list(image_shape), 'float32', 'image'),
+            'im_shape': InputSpec([None, 2], 'float32', 'im_shape'),
+            'scale_factor': InputSpec([None, 2], 'float32', 'scale_factor')}
+    os.makedirs(output_dir, exist_ok=True)
+    prefix = os.path.join(output_dir, MODEL_PREFIX)
+    with _static_nms(layer):
+        static = paddle.jit.to_static(layer, input_spec=[spec], full_graph=True)
+        # paddle.jit.save refuses inputs the outputs do not depend on (JDE YOLOv3 uses only 'image'): save
+        # with the inputs the traced program reads.
+        program = static.forward.concrete_program.main_program
+        unused = {op.attrs()['name'] for op in program.global_block().ops
+                  if op.name() == 'pd_op.data' and op.result(0).use_empty()}
+        paddle.jit.save(static, prefix, input_spec=[{k: v for k, v in spec.items() if k not in unused}])
+    return prefix
