@@ -55,6 +55,21 @@ def run_tool(*args, cwd=REPO, check=True):
     return proc
 
 
+def pets_clip(folder, frames):
+    """The first ``frames`` frames of the PETS09-S2L1 video as ``folder/walk.avi`` (re-encoded, so a video
+    the tools have not seen) and their detections as ``folder/dets/walk.txt``."""
+    import cv2
+    capture = cv2.VideoCapture(os.path.join(PETS_SEQ, 'PETS09-S2L1.avi'))
+    writer = cv2.VideoWriter(str(folder / 'walk.avi'), cv2.VideoWriter_fourcc(*'MJPG'), 7, (768, 576))
+    for _ in range(frames):
+        writer.write(capture.read()[1])
+    writer.release()
+    (folder / 'dets').mkdir()
+    lines = [line for line in open(PETS_DET) if int(line.split(',')[0]) <= frames]
+    (folder / 'dets' / 'walk.txt').write_text(''.join(lines))
+    return folder
+
+
 @pytest.fixture(scope='session')
 def pets_stream():
     return det_stream(PETS_DET, 795)

@@ -6,10 +6,9 @@ import os
 import shutil
 import textwrap
 
-import cv2
 import numpy as np
 import pytest
-from conftest import MOT17, PETS_SEQ, REPO, run_tool
+from conftest import MOT17, REPO, pets_clip, run_tool
 from ppdet.data.transform import LetterBoxResize
 
 from ppdet_deepsort.engine.detector import letterbox_to_image
@@ -123,12 +122,7 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     det_dir = tmp_path / 'inference' / detector.stem
     assert 'scaled: false' in (det_dir / 'infer_cfg.yml').read_text()
 
-    clip = tmp_path / 'walk.avi'
-    capture = cv2.VideoCapture(os.path.join(PETS_SEQ, 'PETS09-S2L1.avi'))
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*'MJPG'), 7, (768, 576))
-    for _ in range(8):
-        writer.write(capture.read()[1])
-    writer.release()
+    clip = pets_clip(tmp_path, 8) / 'walk.avi'
     run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
              str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip), '--threshold', '0',
              '--output_dir', str(tmp_path / 'deploy'))

@@ -6,26 +6,14 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from conftest import MOT17, PETS_DET, PETS_SEQ, run_tool
+from conftest import MOT17, pets_clip, run_tool
 
 OSNET = 'configs/mot/deepsort/deepsort_osnet_x0_25.yml'
 
 
 @pytest.fixture(scope='module')
 def clip(tmp_path_factory):
-    """The first 60 frames of the PETS09-S2L1 video, re-encoded under another name, and its detections."""
-    folder = tmp_path_factory.mktemp('clip')
-    capture = cv2.VideoCapture(os.path.join(PETS_SEQ, 'PETS09-S2L1.avi'))
-    writer = cv2.VideoWriter(str(folder / 'walk.avi'), cv2.VideoWriter_fourcc(*'MJPG'), 7, (768, 576))
-    for _ in range(60):
-        ok, frame = capture.read()
-        writer.write(frame)
-    writer.release()
-    dets = folder / 'dets'
-    dets.mkdir()
-    lines = [line for line in open(PETS_DET) if int(line.split(',')[0]) <= 60]
-    (dets / 'walk.txt').write_text(''.join(lines))
-    return folder
+    return pets_clip(tmp_path_factory.mktemp('clip'), 60)
 
 
 def test_video_with_annotated_output(tmp_path, clip):

@@ -8,7 +8,7 @@ import numpy as np
 import paddle
 import pytest
 import yaml
-from conftest import PETS_DET, PETS_SEQ, run_tool
+from conftest import PETS_SEQ, pets_clip, run_tool
 from ppdet.modeling.reid.pyramidal_embedding import PCBPyramid
 
 from ppdet_deepsort.reid.crops import crop_batch
@@ -90,15 +90,8 @@ def test_weights_location_errors(tmp_path):
 
 @pytest.fixture(scope='module')
 def clip(tmp_path_factory):
-    """The first 30 frames of PETS09-S2L1 as a video of its own, with their detections."""
-    folder = tmp_path_factory.mktemp('pcb_clip')
-    capture = cv2.VideoCapture(os.path.join(PETS_SEQ, 'PETS09-S2L1.avi'))
-    writer = cv2.VideoWriter(str(folder / 'walk.avi'), cv2.VideoWriter_fourcc(*'MJPG'), 7, (768, 576))
-    for _ in range(30):
-        writer.write(capture.read()[1])
-    writer.release()
-    (folder / 'dets').mkdir()
-    (folder / 'dets' / 'walk.txt').write_text(''.join(l for l in open(PETS_DET) if int(l.split(',')[0]) <= 30))
+    """The first 30 frames of PETS09-S2L1 as a video of its own, its detections, and PCB weights."""
+    folder = pets_clip(tmp_path_factory.mktemp('pcb_clip'), 30)
     ppdet_weights(str(folder / 'pcb.pdparams'), 'ResNet101')
     return folder
 

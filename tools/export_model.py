@@ -29,7 +29,7 @@ from ppdet_deepsort.deploy.predictor import create_predictor, model_files  # noq
 from ppdet_deepsort.reid.weights import load_state_dict  # noqa: E402
 from ppdet_deepsort.engine.detector import (check_scaled_flag, detection_filter, input_shape,  # noqa: E402
                                             outputs_scaled)
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, parse_bool, prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.utils.cli import ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import ConfigError, build  # noqa: E402
 
 logger = setup_logger('export_model')
@@ -39,9 +39,7 @@ def parse_args():
     parser = ArgsParser()
     parser.add_argument('--output_dir', type=str, default='output_inference',
                         help='Folder for the exported model (a sub-folder named after the config).')
-    parser.add_argument('--scaled', type=parse_bool, default=None,
-                        help="Detector configs: whether its boxes are scaled to the original image; worked out from "
-                             "the post-process, a contradicting value is warned about.")
+    add_scaled_flag(parser)
     return parser.parse_args()
 
 

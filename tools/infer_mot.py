@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, parse_bool, prepare_output_dir, run_tool, set_device  # noqa: E402,E501
+from ppdet_deepsort.utils.cli import (ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool,  # noqa: E402
+                                      set_device)
 from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
 
 logger = setup_logger('infer_mot')
@@ -37,10 +38,7 @@ def parse_args():
     parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
     parser.add_argument('--draw_threshold', type=float, default=0.5,
                         help='Tracks whose last detection scored below this are not drawn (they stay in the results).')
-    parser.add_argument('--scaled', type=parse_bool, default=None,
-                        help="Whether the detector's boxes are already scaled to the original image (False for JDE "
-                             "YOLOv3, True for general detectors). Detector configs only; it is worked out from the "
-                             "config's post-process, and a contradicting value is warned about.")
+    add_scaled_flag(parser)
     return parser.parse_args()
 
 

@@ -30,7 +30,7 @@ from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.engine.detector import Detector, InferenceDetector, build_transforms, check_scaled_flag  # noqa
 from ppdet_deepsort.reid.embedder import InferenceReID, ReIDEmbedder  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
-from ppdet_deepsort.utils.cli import parse_bool, prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.utils.cli import add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
@@ -59,9 +59,7 @@ def parse_args():
     parser.add_argument('--threshold', type=float, default=None,
                         help="Detections scoring below this are not tracked (default: the detector's "
                              "det_score_threshold in infer_cfg.yml).")
-    parser.add_argument('--scaled', type=parse_bool, default=None,
-                        help="Whether the detector's boxes are scaled to the original image; infer_cfg.yml says, "
-                             "a contradicting value is warned about.")
+    add_scaled_flag(parser)
     return parser.parse_args()
 
 

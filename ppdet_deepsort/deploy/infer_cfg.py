@@ -30,19 +30,12 @@ def write_reid_infer_cfg(model_dir, reid_name, tracker, mean, std):
                  'color': 'RGB', 'scale': 1. / 255, 'mean': list(mean), 'std': list(std)},
         'tracker': dict({'type': type(tracker).__name__}, **{p: getattr(tracker, p) for p in params}),
     }
-    path = os.path.join(model_dir, INFER_CFG)
-    with open(path, 'w') as f:
-        yaml.safe_dump(cfg, f, sort_keys=False)
-    return path
+    return _write(model_dir, cfg)
 
 
 def read_reid_infer_cfg(model_dir):
     """The ``ReID`` and ``tracker`` sections of ``model_dir/infer_cfg.yml``, checked."""
-    path = os.path.join(model_dir, INFER_CFG)
-    if not os.path.isfile(path):
-        raise ConfigError("{}: no {} (export the ReID model with tools/export_model.py)".format(model_dir, INFER_CFG))
-    with open(path) as f:
-        cfg = yaml.safe_load(f) or {}
+    path, cfg = _read(model_dir, 'the ReID model')
     for section, keys in (('ReID', ('input_size', 'mean', 'std')), ('tracker', ('type',))):
         if not isinstance(cfg.get(section), dict):
             raise ConfigError("{}: no '{}' section".format(path, section))
@@ -64,22 +57,30 @@ def write_detector_infer_cfg(model_dir, architecture, sample_transforms, scaled,
         'det_score_threshold': float(score_threshold),
         'det_class_ids': list(class_ids),
     }
-    path = os.path.join(model_dir, INFER_CFG)
-    with open(path, 'w') as f:
-        yaml.safe_dump(cfg, f, sort_keys=False)
-    return path
+    return _write(model_dir, cfg)
 
 
 def read_detector_infer_cfg(model_dir):
     """(sample_transforms as in a reader config, scaled, score threshold, class ids) of an exported detector."""
-    path = os.path.join(model_dir, INFER_CFG)
-    if not os.path.isfile(path):
-        raise ConfigError("{}: no {} (export the detector with tools/export_model.py)".format(model_dir, INFER_CFG))
-    with open(path) as f:
-        cfg = yaml.safe_load(f) or {}
+    path, cfg = _read(model_dir, 'the detector')
     missing = [k for k in ('Preprocess', 'scaled', 'det_score_threshold', 'det_class_ids') if k not in cfg]
     if missing:
         raise ConfigError("{}: lacks {} (is it a detector's, exported by tools/export_model.py?)".format(
             path, ', '.join(missing)))
     transforms = [{step['type']: {k: v for k, v in step.items() if k != 'type'}} for step in cfg['Preprocess']]
     return transforms, cfg['scaled'], cfg['det_score_threshold'], cfg['det_class_ids']
+
+
+def _write(model_dir, cfg):
+    path = os.path.join(model_dir, INFER_CFG)
+    with open(path, 'w') as f:
+        yaml.safe_dump(cfg, f, sort_keys=False)
+    return path
+
+
+def _read(model_dir, what):
+    path = os.path.join(model_dir, INFER_CFG)
+    if not os.path.isfile(path):
+        raise ConfigError("{}: no {} (export {} with tools/export_model.py)".format(model_dir, INFER_CFG, what))
+    with open(path) as f:
+        return path, yaml.safe_load(f) or {}

@@ -16,7 +16,8 @@ from .config import ConfigError
 
 logger = setup_logger(__name__)
 
-__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool']
+__all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool',
+           'add_scaled_flag']
 
 
 def load_cfg(config, opts):
@@ -100,3 +101,11 @@ def parse_bool(text):
     if value in ('false', '0', 'no'):
         return False
     raise ValueError(text)
+
+
+def add_scaled_flag(parser):
+    """PaddleDetection's --scaled, which here is only checked: the detector's config says which applies."""
+    parser.add_argument('--scaled', type=parse_bool, default=None,
+                        help="Whether the detector's boxes are already scaled to the original image (False for JDE "
+                             "YOLOv3, True for general detectors). It is worked out from the detector's "
+                             "post-process; a contradicting value is warned about.")
