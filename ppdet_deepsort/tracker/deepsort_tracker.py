@@ -181,6 +181,7 @@ class FastDeepSORTTracker(DeepSORTTracker):
         tracks = self.tracks
         n_tracks, n_dets = len(tracks), len(measurements)
         confirmed = np.flatnonzero(tracks.confirmed())
+        track_tlwh = tracks.to_tlwh()
 
         # Cascade over confirmed tracks, pairs outside the Mahalanobis gate forbidden. The cost is the
         # appearance distance; without embeddings it is SORT's 1 - IoU of the predicted box, and the gate
@@ -194,7 +195,7 @@ class FastDeepSORTTracker(DeepSORTTracker):
                 distance = self.metric.distance(embeddings, tracks.track_id[confirmed].tolist(),
                                                 candidates=gating <= CHI2INV95[4])
             else:
-                distance = 1. - iou(tracks.to_tlwh()[confirmed], det_tlwh)
+                distance = 1. - iou(track_tlwh[confirmed], det_tlwh)
             cost[confirmed] = gate_cost_matrix(distance, gating)
         matches_a, unmatched_tracks_a, unmatched_dets = matching_cascade(
             cost, threshold, self.max_age, tracks.time_since_update, confirmed, range(n_dets))
@@ -205,7 +206,7 @@ class FastDeepSORTTracker(DeepSORTTracker):
         unmatched_tracks_a = [k for k in unmatched_tracks_a if tsu[k] != 1]
         iou_cost = np.ones((n_tracks, n_dets))
         if candidates and unmatched_dets:
-            iou_cost[candidates] = 1. - iou(tracks.to_tlwh()[candidates], det_tlwh)
+            iou_cost[candidates] = 1. - iou(track_tlwh[candidates], det_tlwh)
         matches_b, unmatched_tracks_b, unmatched_dets = min_cost_matching(
             iou_cost, self.max_iou_distance, candidates, unmatched_dets)
 
