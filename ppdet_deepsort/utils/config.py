@@ -3,6 +3,8 @@
 import inspect
 import typing
 
+from ppdet.core.config.schema import SchemaDict
+from ppdet.core.workspace import create, global_config
 from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
 
 
@@ -46,8 +48,6 @@ def _type_name(annotation):
 
 def build(name, section='component'):
     """``ppdet.core.workspace.create(name)``, with unknown names and unknown keys reported by name."""
-    from ppdet.core.workspace import create, global_config
-    from ppdet.core.config.schema import SchemaDict
     if name not in global_config or not isinstance(global_config[name], SchemaDict):
         raise ConfigError("{}: '{}' is not a registered ppdet component (is the plugin imported?)".format(
             section, name))
