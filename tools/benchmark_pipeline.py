@@ -21,7 +21,7 @@ import ppdet_deepsort  # noqa: E402,F401
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
-from ppdet_deepsort.reid.embedder import embedder_from_config  # noqa: E402
+from ppdet_deepsort.reid.embedder import DygraphReID, load_reid  # noqa: E402
 from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool, set_device  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
@@ -36,7 +36,7 @@ def compare_stages(cfg, runner, frames_limit):
     dataset = runner.dataset
     seq = dataset.sequence(dataset.sequences()[0])
     size = runner.embedder.input_size
-    dygraph = embedder_from_config(dict(cfg, reid_backend='dygraph'), size).model
+    dygraph = DygraphReID(load_reid(cfg))
     fast = runner.embedder.model
     inputs, times = [], {'reid_plugin': 0., 'reid_dygraph': 0., 'tracker_plugin': 0., 'tracker_builtin': 0.}
     min_cosine = 1.

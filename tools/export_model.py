@@ -23,12 +23,11 @@ import ppdet_deepsort  # noqa: E402,F401
 import paddle  # noqa: E402
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.deploy import write_detector_infer_cfg, write_reid_infer_cfg  # noqa: E402
-from ppdet_deepsort.reid.crops import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
 from ppdet_deepsort.deploy.export import export_detector, export_reid  # noqa: E402
 from ppdet_deepsort.deploy.predictor import create_predictor, model_files  # noqa: E402
-from ppdet_deepsort.reid.weights import load_state_dict  # noqa: E402
-from ppdet_deepsort.engine.detector import (check_scaled_flag, detection_filter, input_shape,  # noqa: E402
-                                            outputs_scaled)
+from ppdet_deepsort.engine.detector import input_shape, load_detector  # noqa: E402
+from ppdet_deepsort.reid.crops import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402
+from ppdet_deepsort.reid.embedder import load_reid  # noqa: E402
 from ppdet_deepsort.utils.cli import ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import ConfigError, build  # noqa: E402
 
@@ -49,8 +48,7 @@ def export_reid_config(cfg, out):
         raise ConfigError("DeepSORT.reid is None: this config has no ReID model to export (export a detector from "
                           "its own config, e.g. jde_yolov3_darknet53_30e_1088x608.yml)")
     tracker = build(cfg['DeepSORT'].get('tracker'), 'DeepSORT.tracker')
-    layer = build(reid_name, 'DeepSORT.reid')
-    load_state_dict(layer, cfg.get('reid_weights'), 'reid_weights')
+    layer = load_reid(cfg)
     export_reid(layer, tracker.input_size, out)
     write_reid_infer_cfg(out, reid_name, tracker, IMAGENET_MEAN, IMAGENET_STD)
     return "{} (input 'crops' [None, 3, {}, {}])".format(reid_name, tracker.input_size[1], tracker.input_size[0])
@@ -61,11 +59,7 @@ def export_detector_config(cfg, out, scaled_flag):
     reader = cfg.get('TestReader') or cfg.get('TestMOTReader')
     if not isinstance(reader, dict) or 'sample_transforms' not in reader:
         raise ConfigError("TestReader: the detector's sample_transforms are needed for its infer_cfg.yml")
-    layer = build(name, 'architecture')
-    load_state_dict(layer, cfg.get('weights'), 'weights')
-    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
-    check_scaled_flag(scaled_flag, scaled, name)
-    threshold, class_ids = detection_filter(cfg)
+    layer, scaled, threshold, class_ids = load_detector(cfg, 'architecture', 'weights', scaled_flag)
     shape = input_shape(reader)
     export_detector(layer, shape, out)
     write_detector_infer_cfg(out, name, reader['sample_transforms'], scaled, threshold, class_ids)

@@ -20,7 +20,7 @@ from ..utils.config import ConfigError, build, require
 logger = setup_logger(__name__)
 
 __all__ = ['Detector', 'DygraphDetector', 'InferenceDetector', 'build_transforms', 'letterbox_to_image',
-           'outputs_scaled', 'detector_from_config', 'detection_filter', 'input_shape', 'check_scaled_flag']
+           'outputs_scaled', 'detector_from_config', 'load_detector', 'input_shape', 'check_scaled_flag']
 
 UNSCALED_POST_PROCESS = ('JDEBBoxPostProcess', )  # boxes stay in the letterboxed input
 
@@ -175,6 +175,20 @@ def detection_filter(cfg):
     return float(threshold), class_ids
 
 
+def load_detector(cfg, section, weights_key, scaled_flag=None):
+    """The registered ppdet detector named by ``cfg[section]`` with the weights ``cfg[weights_key]``, and what
+    its config says about its boxes: (layer, scaled, score threshold, class ids). ``scaled_flag`` is the
+    user's --scaled."""
+    owner, _, key = section.rpartition('.')
+    name = (cfg[owner] if owner else cfg)[key]
+    layer = build(name, section)
+    load_state_dict(layer, cfg.get(weights_key), weights_key)
+    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
+    check_scaled_flag(scaled_flag, scaled, name)
+    threshold, class_ids = detection_filter(cfg)
+    return layer, scaled, threshold, class_ids
+
+
 def detector_from_config(cfg, name, mode='eval', scaled_flag=None):
     """The Detector a DeepSORT config asks for: the registered ppdet detector ``name`` with ``det_weights``,
     fed by the reader's transforms (``EvalMOTReader`` in 'eval' mode, ``TestMOTReader`` otherwise)."""
@@ -183,11 +197,7 @@ def detector_from_config(cfg, name, mode='eval', scaled_flag=None):
     if not isinstance(reader, dict) or 'sample_transforms' not in reader:
         raise ConfigError("{}: a detector needs {}.sample_transforms (e.g. LetterBoxResize, NormalizeImage, "
                           "Permute)".format(reader_key, reader_key))
-    layer = build(name, 'DeepSORT.detector')
-    load_state_dict(layer, cfg.get('det_weights'), 'det_weights')
-    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
-    check_scaled_flag(scaled_flag, scaled, name)
-    threshold, class_ids = detection_filter(cfg)
+    layer, scaled, threshold, class_ids = load_detector(cfg, 'DeepSORT.detector', 'det_weights', scaled_flag)
     logger.info("Detector {} ({} boxes), score >= {}, classes {}".format(
         name, 'rescaled' if scaled else 'letterboxed', threshold, class_ids or 'all'))
     return Detector(DygraphDetector(layer), build_transforms(reader['sample_transforms']), scaled, threshold,

@@ -24,16 +24,18 @@ logger = setup_logger(__name__)
 __all__ = ['SequenceOutputs', 'write_mot_results', 'read_mot_results']
 
 
-def write_mot_results(path, rows):
-    """Write (frame, id, x, y, w, h, score) rows as a MOTChallenge file, atomically."""
+def write_mot_results(path, results):
+    """Write {frame id: (ids, tlwh, scores)} as a MOTChallenge file, frames in order, atomically."""
     with atomic_write(path) as f:
-        for frame_id, track_id, x, y, w, h, score in rows:
-            f.write('{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},-1,-1,-1\n'.format(
-                int(frame_id), int(track_id), x, y, w, h, score))
+        for frame_id in sorted(results):
+            ids, tlwhs, scores = results[frame_id]
+            for track_id, (x, y, w, h), score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
+                f.write('{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},-1,-1,-1\n'.format(
+                    frame_id, track_id, x, y, w, h, score))
 
 
 def read_mot_results(path):
-    """{frame id: (ids, tlwh)} from a MOTChallenge results file (our output or any tracker's)."""
+    """{frame id: (ids, tlwh, scores)} from a MOTChallenge results file (our output or any tracker's)."""
     table, _, _ = read_rows(path, (7, 8, 9, 10), 'MOTChallenge results frame,id,x,y,w,h,score[,...]')
     results = {}
     if table is None:
@@ -41,7 +43,7 @@ def read_mot_results(path):
     frames = table[:, 0].astype(np.int64)
     for frame_id in np.unique(frames).tolist():
         rows = table[frames == frame_id]
-        results[frame_id] = (rows[:, 1].astype(np.int64), rows[:, 2:6])
+        results[frame_id] = (rows[:, 1].astype(np.int64), rows[:, 2:6], rows[:, 6])
     return results
 
 
@@ -55,8 +57,7 @@ class SequenceOutputs:
         self._video_tmp = os.path.join(output_dir, 'mot_outputs', '.' + seq_name + '_vis.tmp.mp4')
         self.save_images, self.save_videos = save_images, save_videos
         self.frame_rate = frame_rate
-        self.rows = []
-        self.by_frame = {}
+        self.by_frame = {}  # frame id -> (ids, tlwh, scores) of the reported tracks
         self._drawer = TrackDrawer(trail) if save_images or save_videos else None
         self._writer = None
         os.makedirs(os.path.dirname(self.result_path), exist_ok=True)
@@ -71,10 +72,8 @@ class SequenceOutputs:
 
     def add(self, frame_id, ids, tlwhs, scores):
         """Record one frame's reported tracks."""
-        self.by_frame[frame_id] = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4))
-        for track_id, tlwh, score in zip(np.asarray(ids).tolist(), np.asarray(tlwhs).tolist(),
-                                         np.asarray(scores).tolist()):
-            self.rows.append((frame_id, track_id, *tlwh, score))
+        self.by_frame[frame_id] = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
+                                   np.asarray(scores, np.float64))
 
     def draw(self, frame_id, image, ids, tlwhs, scores, fps=None):
         """Save the frame annotated with the given tracks (as image and/or video frame)."""
@@ -94,7 +93,7 @@ class SequenceOutputs:
 
     def commit(self):
         """The sequence finished: write the results file and move the video into place."""
-        write_mot_results(self.result_path, self.rows)
+        write_mot_results(self.result_path, self.by_frame)
         logger.info("MOT results saved in {}".format(self.result_path))
         if self._writer is not None:
             self._writer.release()
@@ -110,6 +109,6 @@ class SequenceOutputs:
             logger.warning("Partial video kept in {}".format(video))
         if self.by_frame:
             partial = self.result_path + '.partial'
-            write_mot_results(partial, self.rows)
+            write_mot_results(partial, self.by_frame)
             logger.warning("Results of the {} frames tracked before the error kept in {}".format(
                 len(self.by_frame), partial))

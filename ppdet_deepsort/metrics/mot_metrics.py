@@ -100,7 +100,7 @@ def evaluate_sequence(gt, results, frames):
 
     Args:
         gt (GroundTruth): its ground truth.
-        results (dict): frame id -> (ids (K,), tlwh (K x 4)) of the tracker's output.
+        results (dict): frame id -> (ids (K,), tlwh (K x 4), ...) of the tracker's output.
         frames (iterable[int]): the frames to evaluate.
 
     Returns:
@@ -109,7 +109,7 @@ def evaluate_sequence(gt, results, frames):
     acc = mm.MOTAccumulator(auto_id=False)
     empty = (np.zeros(0, np.int64), np.zeros((0, 4)))
     for frame_id in frames:
-        ids, tlwh = results.get(frame_id, empty)
+        ids, tlwh = results.get(frame_id, empty)[:2]
         gt_ids, gt_tlwh, all_tlwh, distractor = gt.in_frame(frame_id)
         if distractor.any() and len(tlwh):
             # TrackEval: match against all gt boxes, drop tracker boxes whose match is a distractor.

@@ -15,7 +15,7 @@ from .weights import load_state_dict
 
 logger = setup_logger(__name__)
 
-__all__ = ['ReIDEmbedder', 'DygraphReID', 'InferenceReID', 'fast_reid', 'embedder_from_config']
+__all__ = ['ReIDEmbedder', 'DygraphReID', 'InferenceReID', 'fast_reid', 'embedder_from_config', 'load_reid']
 
 
 class DygraphReID:
@@ -131,6 +131,13 @@ class ReIDEmbedder:
         return embeddings
 
 
+def load_reid(cfg):
+    """The ReID layer ``DeepSORT.reid`` of a config, with ``reid_weights`` loaded strictly."""
+    layer = build(cfg['DeepSORT']['reid'], 'DeepSORT.reid')
+    load_state_dict(layer, cfg.get('reid_weights'), 'reid_weights')
+    return layer
+
+
 def embedder_from_config(cfg, input_size):
     """The ReIDEmbedder a DeepSORT config asks for (``DeepSORT.reid``, ``reid_weights``, ``reid_backend``,
     ``reid_precision``, ``cpu_threads``, ``use_gpu``), or None when it has no ReID model."""
@@ -144,8 +151,7 @@ def embedder_from_config(cfg, input_size):
     require('config', 'reid_backend', backend in ('inference', 'dygraph'), "'inference' or 'dygraph'", backend)
     require('config', 'reid_precision', precision in ('auto', 'fp32', 'bf16'), "'auto', 'fp32' or 'bf16'",
             precision)
-    layer = build(name, 'DeepSORT.reid')
-    load_state_dict(layer, cfg.get('reid_weights'), 'reid_weights')
+    layer = load_reid(cfg)
     if backend == 'dygraph':
         return ReIDEmbedder(DygraphReID(layer), input_size)
     return ReIDEmbedder(fast_reid(layer, input_size, 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
