@@ -16,7 +16,8 @@ setup(
         'paddledet==2.6.0',  # the plugin registers into, and is tested against, this release's internals
         'scikit-learn',  # imported by ppdet 2.6 but not declared by it
         'typeguard>=4',
-        'motmetrics',
+        'motmetrics',  # the ppdet metrics convention: ppdet's evaluator is built on it
+        'matplotlib',  # hota_alpha.png
         'opencv-python',
         'numpy',
         'scipy',

@@ -11,6 +11,7 @@ PETS_DIR = os.path.join(REPO, 'dataset', 'mot', 'PETS09')
 PETS_DET = os.path.join(PETS_DIR, 'det_results', 'PETS09-S2L1.txt')
 PETS_SEQ = os.path.join(PETS_DIR, 'images', 'train', 'PETS09-S2L1')
 MOT17 = os.path.join(DATA, 'MOT17', 'train')
+DEV = os.path.join(DATA, 'dev')  # the dev split: MOT17-dev, PETS09-S2L1 1-399 gt, peers' results
 
 sys.path.insert(0, REPO)
 import ppdet_deepsort  # noqa: E402,F401

@@ -8,6 +8,8 @@ import shutil
 import numpy as np
 from conftest import DATA, MOT17, PETS_DET, PETS_SEQ, run_tool
 
+from ppdet_deepsort.metrics import METRICS
+
 SAMPLE = 'configs/mot/deepsort/deepsort_pets09_sample.yml'
 MOTION = 'configs/mot/deepsort/deepsort_motion_only.yml'
 
@@ -28,15 +30,18 @@ def test_bundled_sample(tmp_path):
     metrics = json.loads((out / 'mot_metrics.json').read_text())['metrics']
     assert set(metrics) == {'PETS09-S2L1', 'OVERALL'}
     row = metrics['PETS09-S2L1']
-    assert set(row) == {'MOTA', 'IDF1', 'IDP', 'IDR', 'Rcll', 'Prcn', 'GT', 'MT', 'PT', 'ML', 'FP', 'FN', 'IDs',
-                        'FM', 'MOTP'}
-    assert row['GT'] == 6  # people in the annotated frames 1-69
-    assert row['MOTA'] > 0.5 and row['IDF1'] > 0.5
-    assert '{:.1f}%'.format(100 * row['MOTA']) in proc.stdout  # the table is printed
+    assert list(row) == METRICS
+    assert row['GT'] == 6 and row['Frames'] == 69  # people in the annotated frames 1-69
+    assert row['MOTA'] > 0.5 and row['IDF1'] > 0.5 and 0.3 < row['HOTA'] < 0.8
+    table = next(line for line in proc.stdout.splitlines() if line.startswith('PETS09-S2L1 '))
+    assert table.split()[1:4] == ['{:.1f}%'.format(100 * row[k]) for k in ('HOTA', 'DetA', 'AssA')]
+    assert 'motchallenge convention' in proc.stdout
+    assert json.loads((out / 'mot_metrics.json').read_text())['convention'] == 'motchallenge'
     assert 'evaluating 69 frames' in proc.stdout and 'OSNetEmbedding runs with paddle.inference' in proc.stdout
     assert (out / 'mot_outputs' / 'PETS09-S2L1_vis.mp4').stat().st_size > 100000
     csv_lines = (out / 'mot_metrics.csv').read_text().splitlines()
-    assert csv_lines[0].startswith('sequence,MOTA,IDF1') and len(csv_lines) == 3
+    assert csv_lines[0] == ','.join(['sequence', 'convention'] + METRICS) and len(csv_lines) == 3
+    assert (out / 'hota_alpha.png').read_bytes()[:4] == b'\x89PNG'
 
 
 def mot_layout(tmp_path, seqs):

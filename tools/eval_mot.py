@@ -1,10 +1,11 @@
 """Evaluate DeepSORT on MOT sequences: PaddleDetection's tools/eval_mot.py for the plugin's components.
 
     python tools/eval_mot.py -c configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml --det_results_dir DIR \
-        [--output_dir output] [--save_images] [--save_videos] [-o key=value ...]
+        [--output_dir output] [--save_images] [--save_videos] [--convention motchallenge|ppdet] [-o key=value ...]
 
-Writes {output_dir}/mot_results/{seq}.txt per sequence, prints the metrics of the sequences that have
-ground truth and saves them as {output_dir}/mot_metrics.json and .csv.
+Writes {output_dir}/mot_results/{seq}.txt per sequence, prints the metrics (HOTA, CLEAR MOT, identity) of the
+sequences that have ground truth and saves them as {output_dir}/mot_metrics.json and .csv, with a plot of HOTA,
+DetA and AssA against the localisation threshold in {output_dir}/hota_alpha.png.
 """
 
 import os
@@ -15,8 +16,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import (ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool,  # noqa: E402
-                                      set_device)
+from ppdet_deepsort.utils.cli import (ArgsParser, add_convention_flag, add_scaled_flag, load_cfg,  # noqa: E402
+                                      prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('eval_mot')
 
@@ -30,6 +31,7 @@ def parse_args():
     parser.add_argument('--save_videos', action='store_true', help='Save an annotated video per sequence.')
     parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
     add_scaled_flag(parser)
+    add_convention_flag(parser)
     return parser.parse_args()
 
 
@@ -43,7 +45,8 @@ def main():
         cfg['EvalMOTDataset'].det_results_dir = FLAGS.det_results_dir
     prepare_output_dir(FLAGS.output_dir)
     runner = SDERunner.from_config(cfg, mode='eval', scaled_flag=FLAGS.scaled)
-    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos)
+    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
+               convention=FLAGS.convention)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
-from .outputs import SequenceOutputs, read_mot_results, write_mot_results
+from .outputs import SequenceOutputs, write_mot_results
 from .runner import RunError, SDERunner
 
-__all__ = ['SDERunner', 'RunError', 'SequenceOutputs', 'read_mot_results', 'write_mot_results']
+__all__ = ['SDERunner', 'RunError', 'SequenceOutputs', 'write_mot_results']

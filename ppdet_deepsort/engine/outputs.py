@@ -15,13 +15,12 @@ import cv2
 import numpy as np
 from ppdet.utils.logger import setup_logger
 
-from ..data.mot_txt import read_rows
 from ..utils.atomic import atomic_write
 from ..utils.visualize import TrackDrawer
 
 logger = setup_logger(__name__)
 
-__all__ = ['SequenceOutputs', 'write_mot_results', 'read_mot_results']
+__all__ = ['SequenceOutputs', 'write_mot_results']
 
 
 def write_mot_results(path, results):
@@ -32,19 +31,6 @@ def write_mot_results(path, results):
             for track_id, (x, y, w, h), score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
                 f.write('{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},-1,-1,-1\n'.format(
                     frame_id, track_id, x, y, w, h, score))
-
-
-def read_mot_results(path):
-    """{frame id: (ids, tlwh, scores)} from a MOTChallenge results file (our output or any tracker's)."""
-    table, _, _ = read_rows(path, (7, 8, 9, 10), 'MOTChallenge results frame,id,x,y,w,h,score[,...]')
-    results = {}
-    if table is None:
-        return results
-    frames = table[:, 0].astype(np.int64)
-    for frame_id in np.unique(frames).tolist():
-        rows = table[frames == frame_id]
-        results[frame_id] = (rows[:, 1].astype(np.int64), rows[:, 2:6], rows[:, 6])
-    return results
 
 
 class SequenceOutputs:

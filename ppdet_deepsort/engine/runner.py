@@ -12,7 +12,7 @@ from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
 from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
-from ..metrics import GroundTruth, evaluate_sequence, render_summary, save_summary, summarize
+from ..metrics import GroundTruth, evaluate
 from ..reid.embedder import embedder_from_config
 from ..reid.weights import WeightsError
 from ..utils.config import ConfigError, build
@@ -82,8 +82,10 @@ class SDERunner:
         embedder = embedder_from_config(cfg, tracker.input_size)
         return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode)
 
-    def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True):
-        """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics.
+    def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
+            convention='motchallenge'):
+        """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics under the
+        given convention ('motchallenge' or 'ppdet', see :mod:`ppdet_deepsort.metrics.conventions`).
 
         Returns:
             {sequence: {'frames', 'seconds', 'tracking_seconds', 'stages': {stage: seconds}}}
@@ -116,7 +118,7 @@ class SDERunner:
                                                   totals['frames'] / totals['seconds'],
                                                   totals['frames'] / max(totals['tracking_seconds'], 1e-9)))
         if evaluate:
-            self._evaluate(finished, output_dir)
+            failed.update(self._evaluate(finished, output_dir, convention))
         if failed:
             raise RunError("{} of {} sequences failed: {}".format(
                 len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
@@ -176,8 +178,10 @@ class SDERunner:
             seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
         return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
 
-    def _evaluate(self, finished, output_dir):
-        accumulators, names = [], []
+    def _evaluate(self, finished, output_dir, convention):
+        """Score the finished sequences that have ground truth; returns {sequence: error} of those whose ground
+        truth could not be used."""
+        scored, failed = [], {}
         for name, (seq, outputs) in finished.items():
             if seq.gt_path is None:
                 logger.info("{}: no gt/gt.txt, not evaluated".format(name))
@@ -189,20 +193,12 @@ class SDERunner:
                 logger.info("{}: ground truth covers frames {}-{} (seqinfo.ini gtFrames): evaluating {} frames".format(
                     name, first, last, len(frames)))
             try:
-                gt = GroundTruth(seq.gt_path)
+                scored.append((name, GroundTruth(seq.gt_path, name), outputs.by_frame, frames))
             except MOTFileError as e:
                 logger.error("{}: ground truth unusable, not evaluated: {}".format(name, e))
-                continue
-            accumulators.append(evaluate_sequence(gt, outputs.by_frame, frames))
-            names.append(name)
-        if not accumulators:
+                failed[name] = 'ground truth unusable: {}'.format(e)
+        if not scored:
             logger.info("No sequence with ground truth: no metrics")
-            return None
-        summary = summarize(accumulators, names)
-        print(render_summary(summary))
-        for ext in ('json', 'csv'):
-            path = '{}/mot_metrics.{}'.format(output_dir, ext)
-            save_summary(summary, path)
-        logger.info("Metrics saved in {0}/mot_metrics.json and {0}/mot_metrics.csv (CLEAR MOT and IDF1, "
-                    "MOTChallenge convention)".format(output_dir))
-        return summary
+            return failed
+        evaluate(scored, convention).publish(output_dir)
+        return failed

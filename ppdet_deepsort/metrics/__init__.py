@@ -1,3 +1,5 @@
-from .mot_metrics import GroundTruth, evaluate_sequence, render_summary, save_summary, summarize
+from .conventions import CONVENTIONS
+from .ground_truth import GroundTruth
+from .summary import METRICS, MetricsSummary, evaluate
 
-__all__ = ['GroundTruth', 'evaluate_sequence', 'summarize', 'render_summary', 'save_summary']
+__all__ = ['GroundTruth', 'evaluate', 'MetricsSummary', 'METRICS', 'CONVENTIONS']

@@ -17,7 +17,7 @@ from .config import ConfigError
 logger = setup_logger(__name__)
 
 __all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool',
-           'add_scaled_flag']
+           'add_scaled_flag', 'add_convention_flag']
 
 
 def load_cfg(config, opts):
@@ -109,3 +109,11 @@ def add_scaled_flag(parser):
                         help="Whether the detector's boxes are already scaled to the original image (False for JDE "
                              "YOLOv3, True for general detectors). It is worked out from the detector's "
                              "post-process; a contradicting value is warned about.")
+
+
+def add_convention_flag(parser):
+    """--convention: which ground-truth convention the metrics follow."""
+    parser.add_argument('--convention', choices=('motchallenge', 'ppdet'), default='motchallenge',
+                        help="motchallenge (default): as the MOTChallenge devkit and TrackEval, every frame counts; "
+                             "ppdet: as ppdet 2.6's MOTEvaluator (only frames in the results, its ignore rule), for "
+                             "comparison with PaddleDetection's published tables.")
