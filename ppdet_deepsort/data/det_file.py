@@ -65,12 +65,14 @@ _LAYOUTS = {
 }
 
 
-def load_detections(path, num_frames=None, min_score=None, skip_invalid_rows=False):
+def load_detections(path, num_frames=None, min_score=None, skip_invalid_rows=False, im_size=None):
     """Read a detection file in any of the module's layouts.
 
     Args:
         path (str): the file.
         num_frames (int or None): frames in the sequence; detections beyond it are invalid.
+        im_size (tuple or None): (width, height) of the frames; detections wholly outside them can be
+            neither cropped nor scored and are dropped, with one warning naming how many and the first.
         min_score (float or None): drop detections scoring below this.
         skip_invalid_rows (bool): rows with NaN/inf, a non-positive width or height, or a frame outside
             the sequence are an error (False) or are skipped with one warning per file (True).
@@ -123,6 +125,16 @@ def load_detections(path, num_frames=None, min_score=None, skip_invalid_rows=Fal
                 path, len(rows), what, ', '.join(str(numbers[i]) for i in rows[:5]), ', ...' if len(rows) > 5 else ''))
 
     keep = ~bad
+    if im_size is not None:
+        # Negated comparisons so that absurd values (1e300, -inf after arithmetic) also count as outside.
+        outside = keep & ~((tlwh[:, 0] < im_size[0]) & (tlwh[:, 1] < im_size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
+                           & (tlwh[:, 1] + tlwh[:, 3] > 0))
+        if outside.any():
+            first = int(np.flatnonzero(outside)[0])
+            logger.warning("{}: {} detections lie wholly outside the {}x{} frame and are dropped (first: line {}: "
+                           "'{}')".format(path, int(outside.sum()), im_size[0], im_size[1], numbers[first],
+                                          texts[first]))
+        keep &= ~outside
     if min_score is not None:
         low = keep & (score < min_score)
         if low.any():

@@ -95,7 +95,8 @@ class MOTDetResultsDataset:
             return None
         require(type(self).__name__, 'det_results_dir', os.path.isdir(self.det_results_dir),
                 'an existing folder of {seq}.txt files', self.det_results_dir)
-        return load_detections(self.det_file(seq), seq.num_frames, self.min_score, self.skip_invalid_rows)
+        return load_detections(self.det_file(seq), seq.num_frames, self.min_score, self.skip_invalid_rows,
+                               seq.im_size)
 
     def frames(self, seq, with_images=True):
         """Yield (frame_id, BGR image or None, tlwh N x 4, score N) for each frame of ``seq``.

@@ -99,7 +99,7 @@ class Sequence:
                 logger.warning("{}: seqinfo.ini says seqLength={} but {} holds frames 1-{} only: tracking those"
                                .format(seq_dir, seq_length, im_dir, len(images)))
             num_frames = seq_length or len(images)
-            frame_rate, im_size = info.get('frameRate', 30), _size(info)
+            frame_rate, im_size = info.get('frameRate', 30), _size(info) or _image_size(images[1])
         else:
             if seq_length is None:
                 raise SequenceError("{}: no frames ({}/ or a video file) and no seqLength in seqinfo.ini: the "
@@ -126,7 +126,7 @@ class Sequence:
             raise SequenceError("image folder not found: {}".format(image_dir))
         images = _list_frames(image_dir)
         name = os.path.basename(os.path.normpath(image_dir))
-        return cls(name, len(images), frame_rate if frame_rate > 0 else 30, images=images)
+        return cls(name, len(images), frame_rate if frame_rate > 0 else 30, _image_size(images[1]), images=images)
 
     def read(self):
         """Yield (frame_id, BGR image) for every frame in ``frame_ids``.
@@ -139,6 +139,11 @@ class Sequence:
                 image = cv2.imread(self._images[frame_id])
                 if image is None:
                     raise SequenceError("cannot read image {} (frame {})".format(self._images[frame_id], frame_id))
+                if _truncated(self._images[frame_id]):
+                    # OpenCV decodes what there is, fills the rest with grey and says only "Premature end of
+                    # JPEG file", without naming it.
+                    logger.warning("frame {}: {} is truncated (no end-of-image marker): only part of it decoded, "
+                                   "the rest of the picture is blank".format(frame_id, self._images[frame_id]))
                 yield frame_id, image
             return
         if self._video is None:
@@ -185,6 +190,23 @@ def _read_seqinfo(path):
             raise SequenceError("{}: gtFrames={!r} must be FIRST-LAST, e.g. 1-69".format(path, raw['gtFrames']))
         info['gtFrames'] = (int(match.group(1)), int(match.group(2)))
     return info
+
+
+def _truncated(path):
+    """Whether a JPEG or PNG file lacks its end marker (EOI, IEND): a partly written or cut file."""
+    ext = os.path.splitext(path)[1].lower()
+    marker = {'.jpg': b'\xff\xd9', '.jpeg': b'\xff\xd9', '.png': b'IEND'}.get(ext)
+    if marker is None:
+        return False
+    with open(path, 'rb') as f:
+        f.seek(max(0, os.path.getsize(path) - 64))
+        return marker not in f.read()
+
+
+def _image_size(path):
+    """(width, height) of an image file, or None if it cannot be read (reported when the frame is read)."""
+    image = cv2.imread(path)
+    return (image.shape[1], image.shape[0]) if image is not None else None
 
 
 def _size(info):

@@ -1,5 +1,6 @@
 """What every tool does first: PaddleDetection's flags, the config with its ``-o`` overrides, the device."""
 
+import difflib
 import inspect
 import logging
 import os
@@ -8,6 +9,7 @@ import tempfile
 
 import paddle
 import yaml
+from ppdet.core.config.schema import SchemaDict
 from ppdet.core.workspace import load_config, merge_config
 from ppdet.utils.cli import ArgsParser
 from ppdet.utils.logger import setup_logger
@@ -26,11 +28,15 @@ def load_cfg(config, opts):
     ppdet merges overrides as dicts, which would replace a YAML-tagged object such as
     ``EvalMOTDataset: !MOTDetResultsDataset`` with a bare dict; here such an object is rebuilt with the
     overridden arguments instead, so ``-o EvalMOTDataset.data_root=...`` works (and is type-checked).
+
+    ppdet also merges overrides that nothing reads (a misspelt section or key) without a word, and the run then
+    goes on with the defaults; here they are refused, naming the closest known names.
     """
     try:
         cfg = load_config(config)
     except FileNotFoundError as e:
         raise ConfigError("config file not found: {}".format(e.filename)) from None
+    _check_overrides(cfg, opts or {})
     plain = {}
     for key, value in (opts or {}).items():
         current = cfg.get(key)
@@ -47,6 +53,52 @@ def load_cfg(config, opts):
             plain[key] = value
     merge_config(plain)
     return cfg
+
+
+# Top-level keys the tools read with a default, so a config need not set them.
+TOOL_KEYS = ('use_gpu', 'reid_weights', 'det_weights', 'weights', 'reid_backend', 'reid_precision', 'cpu_threads',
+             'det_score_threshold', 'det_class_ids')
+
+
+def _used_components(cfg):
+    """Registered components this config builds: the architecture and every component its sections name."""
+    used, todo = set(), [cfg.get('architecture')]
+    while todo:
+        name = todo.pop()
+        if isinstance(name, str) and name not in used and isinstance(cfg.get(name), SchemaDict):
+            used.add(name)
+            todo.extend(v for v in cfg[name].values() if isinstance(v, str))
+    return used
+
+
+def _check_overrides(cfg, opts):
+    used = _used_components(cfg)
+    plain_keys = [k for k, v in cfg.items() if not isinstance(v, SchemaDict)]
+    for key, value in opts.items():
+        current = cfg.get(key)
+        if isinstance(current, SchemaDict) and key in used:
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - set(current.schema))
+                if unknown:
+                    raise ConfigError("-o {}.{}: {} has no such key{} (known: {})".format(
+                        key, unknown[0], key, _did_you_mean(unknown[0], current.schema),
+                        ', '.join(sorted(current.schema))))
+            continue
+        if key in plain_keys or key in TOOL_KEYS:
+            continue
+        what = 'section' if isinstance(value, dict) else 'key'
+        if isinstance(current, SchemaDict):
+            raise ConfigError("-o {}{}: this config does not use {} (the components it builds: {})".format(
+                key, '.' + next(iter(value)) if isinstance(value, dict) and value else '', key,
+                ', '.join(sorted(used))))
+        raise ConfigError("-o {}{}: no {} {} in this config{}".format(
+            key, '.' + next(iter(value)) if isinstance(value, dict) and value else '', what, key,
+            _did_you_mean(key, sorted(used) + plain_keys + list(TOOL_KEYS))))
+
+
+def _did_you_mean(name, known):
+    close = difflib.get_close_matches(name, list(dict.fromkeys(known)), n=3, cutoff=0.6)
+    return '; did you mean {}?'.format(' or '.join(close)) if close else ''
 
 
 def set_device(cfg, device=None):
