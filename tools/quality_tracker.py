@@ -1,98 +1,229 @@
-"""Tracking quality: FastDeepSORTTracker vs ppdet's built-in DeepSORTTracker, same detections, same embeddings.
+"""Tracking quality on the dev split: the recommended configs and their variants, ppdet's built-in tracker and the
+peer trackers, scored with the project's HOTA / CLEAR / identity evaluation (equal to TrackEval).
 
-Runs on the sequences with ground truth the project has:
-  * PETS09-S2L1 frames 1-69 (the bundled sample): with OSNet x0.25 embeddings, and motion only;
-  * TUD-Campus and TUD-Stadtmitte (tests/data, no pixels): motion only.
-The plugin runs with the demo config's tracker settings (configs/mot/deepsort/deepsort_osnet_x0_25.yml); the
-built-in with ppdet's defaults. The built-in cannot run without embeddings; its "motion only" rows feed it one
-constant embedding for every box (appearance then never discriminates), the closest it gets. Prints a table
-and a JSON object (MOTChallenge convention, see README).
+The dev split (tests/data/dev, see its README):
+  * MOT17-dev: MOT17-02/04/05/09-FRCNN, public FRCNN detections, motion only (no frames);
+  * PETS09-S2L1: the bundled video and detections with OSNet x0.25 embeddings computed here, tracked over all 795
+    frames and scored on frames 1-399 (the ground truth there);
+  * TUD-Campus: motion only.
+Every run goes through the same runner as tools/eval_mot.py (results written and read back as MOTChallenge
+files). PETS09's embeddings are computed once and cached in {output_dir}/quality_cache/. Peers' numbers come from
+tests/data/dev/peers/trackeval_metrics.json (TrackEval on their result files); ppdet's built-in DeepSORTTracker runs
+here on PETS09 with the same detections and embeddings (it cannot track without embeddings).
 
-    python tools/quality_tracker.py [-c configs/mot/deepsort/deepsort_osnet_x0_25.yml] [-o key=value ...]
+    python tools/quality_tracker.py [--variants NAME ...] [--output_dir output] [-o key=value ...]
+
+-o applies to every plugin run (e.g. -o FastDeepSORTTracker.max_age=50). Prints one JSON object and writes the
+markdown table {output_dir}/quality_tracker.md.
 """
 
+import argparse
+import hashlib
 import json
 import os
+import pickle
 import sys
+import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
+sys.path.insert(0, REPO)
 
 import ppdet_deepsort  # noqa: E402,F401
+from ppdet.core.workspace import load_config  # noqa: E402
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
-from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
-from ppdet_deepsort.metrics import GroundTruth, evaluate_sequence, summarize  # noqa: E402
+from ppdet_deepsort.data import MOTDetResultsDataset, read_mot_results  # noqa: E402
+from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.metrics import GroundTruth, evaluate  # noqa: E402
 from ppdet_deepsort.reid.embedder import embedder_from_config  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool  # noqa: E402
-from ppdet_deepsort.utils.config import build  # noqa: E402
+from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
+from ppdet_deepsort.utils.cli import logs_to_stderr, run_tool  # noqa: E402
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
-SEQUENCES = [  # (dataset_dir, data_root, det_results_dir, sequence, last frame, with pixels)
-    ('dataset/mot', 'PETS09/images/train', 'dataset/mot/PETS09/det_results', 'PETS09-S2L1', 69, True),
-    ('tests/data', 'TUD', 'tests/data/TUD/det_results', 'TUD-Campus', 71, False),
-    ('tests/data', 'TUD', 'tests/data/TUD/det_results', 'TUD-Stadtmitte', 179, False),
+DEV = os.path.join(REPO, 'tests', 'data', 'dev')
+CONFIGS = os.path.join(REPO, 'configs', 'mot', 'deepsort')
+PETS = os.path.join(REPO, 'dataset', 'mot', 'PETS09')
+GROUPS = {  # name: (peers' key prefix in trackeval_metrics.json, appearance?)
+    'MOT17-dev': ('MOT17-dev', False),
+    'PETS09-S2L1 1-399': ('PETS09', True),
+    'TUD-Campus': (None, False),
+}
+# (name, config, tracker overrides): the recommended configs first, then what they are compared with.
+VARIANTS = [
+    ('recommended', None, {}),
+    ('PaddleDetection settings', 'deepsort_pcb_pyramid_r101.yml', {}),
+    ('nwojke README settings', None, {'max_age': 30, 'max_iou_distance': 0.7, 'matching_threshold': 0.2}),
 ]
+REPORTED = ('HOTA', 'DetA', 'AssA', 'MOTA', 'IDF1', 'IDs', 'FP', 'FN')
 
 
-def frames_of(dataset_dir, data_root, det_dir, name, last, with_pixels, embedder):
-    """The sequence and [(pred_dets, embeddings or None)] for its frames 1..last."""
-    dataset = MOTDetResultsDataset(os.path.join(REPO, dataset_dir), data_root, os.path.join(REPO, det_dir))
-    seq = dataset.sequence(name)
-    out = []
-    for frame_id, image, tlwh, score in dataset.frames(seq, with_images=with_pixels):
-        if frame_id > last:
-            break
-        pred_dets = np.c_[np.zeros(len(tlwh)), score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]].astype(np.float32)
-        out.append((pred_dets, embedder(image, tlwh) if with_pixels else None))
-    return seq, out
+def tracker_params(config):
+    """The FastDeepSORTTracker keys of a config file (its _BASE_ chain resolved)."""
+    cfg = load_config(config)
+    section = cfg['FastDeepSORTTracker']
+    return {k: section[k] for k in section.schema}
 
 
-def track(tracker, frames):
-    results = {}
-    for frame_id, (pred_dets, embeddings) in enumerate(frames, start=1):
-        tracker.predict()
-        tracks = tracker.update(pred_dets, embeddings)
-        rows = [(t.track_id, t.to_tlwh()) for t in tracks if t.is_confirmed() and t.time_since_update <= 1]
-        results[frame_id] = (np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows]).reshape(-1, 4))
-    return results
+class CachedEmbedder:
+    """An embedder that remembers each frame's embeddings by its boxes, on disk between runs."""
+
+    def __init__(self, embedder, path):
+        self.embedder, self.path = embedder, path
+        self.cache = pickle.load(open(path, 'rb')) if os.path.isfile(path) else {}
+        self.dirty = False
+
+    def __call__(self, image, tlwh):
+        key = np.ascontiguousarray(tlwh, np.float64).tobytes()
+        if key not in self.cache:
+            self.cache[key] = self.embedder(image, tlwh)
+            self.dirty = True
+        return self.cache[key]
+
+    def save(self):
+        if self.dirty:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(self.path + '.tmp', 'wb') as f:
+                pickle.dump(self.cache, f)
+            os.replace(self.path + '.tmp', self.path)
+            self.dirty = False
+
+
+def dev_datasets(work):
+    """{group: (dataset, [(sequence, gt path, last scored frame)])}."""
+    mot17 = os.path.join(DEV, 'MOT17-dev', 'train')
+    det_dir = os.path.join(work, 'mot17_dets')
+    os.makedirs(det_dir, exist_ok=True)
+    seqs = sorted(os.listdir(mot17))
+    for seq in seqs:  # the dataset reads {det_results_dir}/{seq}.txt
+        link = os.path.join(det_dir, seq + '.txt')
+        if not os.path.exists(link):
+            os.symlink(os.path.join(mot17, seq, 'det', 'det.txt'), link)
+    return {
+        'MOT17-dev': (MOTDetResultsDataset(os.path.join(DEV, 'MOT17-dev'), 'train', det_dir, seqs),
+                      [(s, os.path.join(mot17, s, 'gt', 'gt.txt'), None) for s in seqs]),
+        'PETS09-S2L1 1-399': (MOTDetResultsDataset(PETS, 'images/train', os.path.join(PETS, 'det_results'),
+                                                   ['PETS09-S2L1']),
+                              [('PETS09-S2L1', os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'), 399)]),
+        'TUD-Campus': (MOTDetResultsDataset(os.path.join(REPO, 'tests', 'data'), 'TUD',
+                                            os.path.join(REPO, 'tests', 'data', 'TUD', 'det_results'), ['TUD-Campus']),
+                       [('TUD-Campus', os.path.join(REPO, 'tests', 'data', 'TUD', 'TUD-Campus', 'gt', 'gt.txt'), None)]),
+    }
+
+
+def score(results_dir, dataset, sequences):
+    scored = []
+    for name, gt_path, last in sequences:
+        seq = dataset.sequence(name)
+        results = read_mot_results(os.path.join(results_dir, 'mot_results', name + '.txt'))
+        scored.append((name, GroundTruth(gt_path, name), results, range(1, (last or seq.num_frames) + 1)))
+    row = evaluate(scored).rows['OVERALL']
+    return {k: round(row[k], 4) if isinstance(row[k], float) else row[k] for k in REPORTED}
+
+
+def run_plugin(params, dataset, embedder, sequences, work):
+    out = tempfile.mkdtemp(dir=work)
+    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**params), embedder)
+    runner.run(out, evaluate=False)
+    return score(out, dataset, sequences)
+
+
+def run_builtin(dataset, embedder, sequences, work, input_size):
+    """ppdet's DeepSORTTracker with PaddleDetection's settings, same frames, detections and embeddings."""
+    from ppdet_deepsort.engine import write_mot_results
+    out = tempfile.mkdtemp(dir=work)
+    for name, _, _ in sequences:
+        seq = dataset.sequence(name)
+        tracker, results = DeepSORTTracker(input_size=input_size), {}
+        for frame_id, image, tlwh, det_score in dataset.frames(seq, with_images=True):
+            pred = np.c_[np.zeros(len(tlwh)), det_score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]].astype(np.float32)
+            tracker.predict()
+            tracks = [t for t in tracker.update(pred, embedder(image, tlwh))
+                      if t.is_confirmed() and t.time_since_update <= 1]
+            results[frame_id] = (np.array([t.track_id for t in tracks], np.int64),
+                                 np.array([t.to_tlwh() for t in tracks]).reshape(-1, 4), np.ones(len(tracks)))
+        os.makedirs(os.path.join(out, 'mot_results'), exist_ok=True)
+        write_mot_results(os.path.join(out, 'mot_results', name + '.txt'), results)
+    return score(out, dataset, sequences)
+
+
+def peers():
+    stored = json.load(open(os.path.join(DEV, 'peers', 'trackeval_metrics.json')))
+    names = {'IDs': 'IDSW'}
+    table = {}
+    for group, (prefix, _) in GROUPS.items():
+        if prefix is None:
+            continue
+        runs = next(v for k, v in stored.items() if k.startswith(prefix))
+        table[group] = {tracker: {k: round(rows['COMBINED'][names.get(k, k)], 4) for k in REPORTED}
+                        for tracker, rows in runs.items()}
+    return table
+
+
+def markdown(results, peer_table):
+    lines = ['| dev data | tracker | ' + ' | '.join(REPORTED) + ' |', '|---|---|' + '---|' * len(REPORTED)]
+    for group in GROUPS:
+        rows = [(name, r[group]) for name, r in results.items() if group in r]
+        rows += [('peer: ' + name, r) for name, r in peer_table.get(group, {}).items()]
+        for name, r in rows:
+            cells = ['{:.1f}'.format(100 * r[k]) if isinstance(r[k], float) else str(r[k]) for k in REPORTED]
+            lines.append('| {} | {} | {} |'.format(group, name, ' | '.join(cells)))
+    return '\n'.join(lines) + '\n'
 
 
 def main():
-    parser = ArgsParser()
-    parser.set_defaults(config=os.path.join(REPO, 'configs/mot/deepsort/deepsort_osnet_x0_25.yml'))
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--variants', nargs='+', default=None, help='names of VARIANTS to run (default: all)')
+    parser.add_argument('--groups', nargs='+', default=list(GROUPS), choices=list(GROUPS))
+    parser.add_argument('--output_dir', default='output')
+    parser.add_argument('-o', '--opt', nargs='*', default=[], help='FastDeepSORTTracker.key=value for every run')
+    parser.add_argument('--no_builtin', action='store_true', help="skip ppdet's built-in tracker")
     args = parser.parse_args()
     logs_to_stderr()
-    cfg = load_cfg(args.config, args.opt)
-    plugin_cfg = build(cfg['DeepSORT']['tracker'])
-    embedder = embedder_from_config(cfg, plugin_cfg.input_size)
+    overrides = {}
+    for item in args.opt:
+        key, _, value = item.partition('=')
+        overrides[key.split('.')[-1]] = json.loads(value) if value[:1] in '[{0123456789-.tf' else value
+        overrides[key.split('.')[-1]] = {'true': True, 'false': False}.get(value, overrides[key.split('.')[-1]])
+    work = os.path.join(args.output_dir, 'quality_work')
+    os.makedirs(work, exist_ok=True)
+    datasets = dev_datasets(work)
 
-    rows = []
-    for dataset_dir, data_root, det_dir, name, last, pixels in SEQUENCES:
-        seq, frames = frames_of(dataset_dir, data_root, det_dir, name, last, pixels, embedder)
-        gt = GroundTruth(seq.gt_path)
-        motion = [(pred_dets, None) for pred_dets, _ in frames]
-        constant = [(pred_dets, np.ones((len(pred_dets), 8), np.float32)) for pred_dets, _ in frames]
-        # (mode, plugin input, built-in input); the built-in needs embeddings, so motion only = constant ones
-        runs = [('appearance', frames, frames)] if pixels else []
-        runs.append(('motion only', motion, constant))
-        for mode, plugin_frames, builtin_frames in runs:
-            for who, tracker, inputs in (('plugin', build(cfg['DeepSORT']['tracker']), plugin_frames),
-                                         ('ppdet built-in', DeepSORTTracker(input_size=plugin_cfg.input_size),
-                                          builtin_frames)):
-                summary = summarize([evaluate_sequence(gt, track(tracker, inputs), range(1, last + 1))], [name])
-                m = summary.loc[name]
-                rows.append({'sequence': '{} 1-{}'.format(name, last), 'mode': mode, 'tracker': who,
-                             'MOTA': round(float(m['mota']), 4), 'IDF1': round(float(m['idf1']), 4),
-                             'IDs': int(m['num_switches'])})
-    print('{:<22} {:<12} {:<15} {:>6} {:>6} {:>4}'.format('sequence', 'mode', 'tracker', 'MOTA', 'IDF1', 'IDs'),
-          file=sys.stderr)
-    for r in rows:
-        print('{sequence:<22} {mode:<12} {tracker:<15} {MOTA:>6.1%} {IDF1:>6.1%} {IDs:>4}'.format(**r),
-              file=sys.stderr)
-    print(json.dumps({'convention': 'MOTChallenge (see README)', 'tracker_config': {
-        k: getattr(plugin_cfg, k) for k in ('max_age', 'n_init', 'matching_threshold', 'max_iou_distance', 'budget')},
-        'results': rows}, indent=2))
+    appearance_cfg = load_config(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml'))
+    recommended = {True: tracker_params(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml')),
+                   False: tracker_params(os.path.join(CONFIGS, 'deepsort_motion_only.yml'))}
+    embedder = None
+    if any(GROUPS[g][1] for g in args.groups):
+        reid = embedder_from_config(appearance_cfg, recommended[True]['input_size'])
+        weights = appearance_cfg['reid_weights']
+        key = hashlib.sha1(open(os.path.join(REPO, weights), 'rb').read()
+                           + repr((recommended[True]['input_size'], appearance_cfg.get('reid_precision'))).encode())
+        embedder = CachedEmbedder(reid, os.path.join(args.output_dir, 'quality_cache',
+                                                     'osnet_{}.pkl'.format(key.hexdigest()[:12])))
+    results = {}
+    for name, config, changes in VARIANTS:
+        if args.variants and name not in args.variants:
+            continue
+        results[name] = {}
+        for group in args.groups:
+            appearance = GROUPS[group][1]
+            params = dict(tracker_params(os.path.join(CONFIGS, config)) if config else recommended[appearance])
+            params.update(changes)
+            params.update(overrides)
+            dataset, sequences = datasets[group]
+            results[name][group] = run_plugin(params, dataset, embedder if appearance else None, sequences, work)
+            print('{:<28} {:<18} {}'.format(name, group, results[name][group]), file=sys.stderr, flush=True)
+    if embedder is not None and not args.no_builtin:
+        dataset, sequences = datasets['PETS09-S2L1 1-399']
+        results["ppdet's built-in DeepSORTTracker"] = {'PETS09-S2L1 1-399': run_builtin(
+            dataset, embedder, sequences, work, recommended[True]['input_size'])}
+    if embedder is not None:
+        embedder.save()
+    peer_table = peers()
+    with open(os.path.join(args.output_dir, 'quality_tracker.md'), 'w') as f:
+        f.write(markdown(results, peer_table))
+    print(json.dumps({'convention': 'motchallenge (TrackEval)', 'dev_split': 'tests/data/dev', 'overrides': overrides,
+                      'recommended': {'appearance': recommended[True], 'motion_only': recommended[False]},
+                      'results': results, 'peers': peer_table}, indent=2))
 
 
 if __name__ == '__main__':
