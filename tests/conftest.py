@@ -47,6 +47,15 @@ def reported(tracks):
                   if t.is_confirmed() and t.time_since_update <= 1)
 
 
+def track(tracker, stream, with_embeddings=True):
+    """The reported tracks of each frame of a det_stream, with box_embeddings or on motion alone."""
+    out = []
+    for pred_dets, tlwh in stream:
+        tracker.predict()
+        out.append(reported(tracker.update(pred_dets, box_embeddings(tlwh) if with_embeddings else None)))
+    return out
+
+
 def run_tool(*args, cwd=REPO, check=True):
     """Run a tool as a user would; returns the CompletedProcess (stdout and stderr merged)."""
     proc = subprocess.run([sys.executable] + list(args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

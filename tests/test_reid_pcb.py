@@ -108,7 +108,12 @@ def test_export_and_exported_runner_match_the_tools(tmp_path, clip):
     assert infer_cfg['tracker'] == {'type': 'FastDeepSORTTracker', 'input_size': [64, 192], 'min_box_area': 0,
                                     'vertical_ratio': -1, 'budget': 100, 'max_age': 20, 'n_init': 3,
                                     'metric_type': 'cosine', 'matching_threshold': 0.2, 'max_iou_distance': 0.9,
-                                    'motion': 'KalmanFilter', 'ppdet_compat': False}
+                                    'motion': 'KalmanFilter', 'ppdet_compat': False, 'max_time_since_update': 1,
+                                    'motion_matching_threshold': 1.0, 'high_score_threshold': 0.0,
+                                    'low_score_threshold': 0.0, 'new_track_threshold': 0.0,
+                                    'observation_centric': False, 'appearance': 'gallery', 'ema_alpha': 0.9,
+                                    'motion_weight': 0.0, 'nsa': False, 'kalman_state': 'xyah',
+                                    'camera_motion': False}
     program = [f for f in os.listdir(model_dir) if f.startswith('model.') and not f.endswith('.pdiparams')][0]
     loaded = paddle.jit.load(str(model_dir / 'model')) if program.endswith('.json') else None
     if loaded is not None:

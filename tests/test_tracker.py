@@ -5,20 +5,12 @@ import os
 
 import numpy as np
 import pytest
-from conftest import MOT17, box_embeddings, det_stream, reported
+from conftest import MOT17, REPO, box_embeddings, det_stream, track
 from ppdet.core.workspace import global_config
 from ppdet.modeling.mot.tracker import DeepSORTTracker
 
 from ppdet_deepsort.tracker import FastDeepSORTTracker
 from ppdet_deepsort.utils.config import ConfigError
-
-
-def run(tracker, stream, with_embeddings=True):
-    out = []
-    for pred_dets, tlwh in stream:
-        tracker.predict()
-        out.append(reported(tracker.update(pred_dets, box_embeddings(tlwh) if with_embeddings else None)))
-    return out
 
 
 def first_difference(a, b):
@@ -29,8 +21,8 @@ def first_difference(a, b):
 def test_same_tracks_as_ppdet_on_pets09(pets_stream, metric):
     # euclidean: squared distances of these features span 0..~2*dim; 20 keeps some appearance matches
     threshold = 0.2 if metric == 'cosine' else 20.
-    builtin = run(DeepSORTTracker(metric_type=metric, matching_threshold=threshold), pets_stream)
-    plugin = run(FastDeepSORTTracker(metric_type=metric, matching_threshold=threshold, ppdet_compat=True),
+    builtin = track(DeepSORTTracker(metric_type=metric, matching_threshold=threshold), pets_stream)
+    plugin = track(FastDeepSORTTracker(metric_type=metric, matching_threshold=threshold, ppdet_compat=True),
                  pets_stream)
     assert len(builtin) == 795
     assert sum(map(len, builtin)) > 3000  # the stream really is tracked
@@ -40,8 +32,8 @@ def test_same_tracks_as_ppdet_on_pets09(pets_stream, metric):
 @pytest.mark.parametrize('seq', ['MOT17-04-FRCNN', 'MOT17-05-FRCNN'])
 def test_same_tracks_as_ppdet_on_mot17(seq):
     stream = det_stream(os.path.join(MOT17, seq, 'det', 'det.txt'))
-    builtin = run(DeepSORTTracker(), stream)
-    plugin = run(FastDeepSORTTracker(ppdet_compat=True), stream)
+    builtin = track(DeepSORTTracker(), stream)
+    plugin = track(FastDeepSORTTracker(ppdet_compat=True), stream)
     assert sum(map(len, builtin)) > 1000
     assert first_difference(builtin, plugin) is None
 
@@ -58,8 +50,8 @@ def test_default_keeps_detection_geometry_compat_adds_a_pixel(pets_stream):
 
 def test_motion_only_tracks_without_embeddings(pets_stream):
     with pytest.raises(TypeError):  # ppdet's built-in cannot run without embeddings
-        run(DeepSORTTracker(), pets_stream[:3], with_embeddings=False)
-    out = run(FastDeepSORTTracker(), pets_stream, with_embeddings=False)
+        track(DeepSORTTracker(), pets_stream[:3], with_embeddings=False)
+    out = track(FastDeepSORTTracker(), pets_stream, with_embeddings=False)
     ids = {i for frame in out for i, _ in frame}
     assert sum(map(len, out)) > 3500 and 10 < len(ids) < 80
 
@@ -122,3 +114,16 @@ def test_registered_beside_ppdet_builtins():
     # ppdet's engine dispatches on isinstance(tracker, DeepSORTTracker)
     assert isinstance(FastDeepSORTTracker(), DeepSORTTracker)
     assert global_config['FastDeepSORTTracker'].schema['budget'].default == 100
+
+
+def test_base_config_sets_every_key():
+    """The base tracker block lists every key: ppdet's config is one global dict, so a key a config leaves out
+    keeps whatever the config loaded before it set."""
+    import inspect
+
+    import yaml
+    block = yaml.safe_load(open(os.path.join(REPO, 'configs', 'mot', 'deepsort', '_base_',
+                                             'fast_deepsort_tracker.yml')))['FastDeepSORTTracker']
+    params = [p for p in inspect.signature(FastDeepSORTTracker).parameters]
+    assert sorted(block) == sorted(params)
+    assert FastDeepSORTTracker(**{k: v for k, v in block.items() if k != 'input_size'}).budget == block['budget']

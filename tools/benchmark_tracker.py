@@ -4,7 +4,9 @@ Times ``predict() + update()`` per frame on synthetic crowds of 10, 50 and 100 p
 noise and 5 % missed detections, per-person appearance embeddings with noise), checks that both
 trackers give identical output (the plugin in ``ppdet_compat`` mode, which is the built-in's exact
 arithmetic), and prints one JSON object. Timings are medians of interleaved repeats; read the
-ratios, not the absolute numbers, on a shared machine.
+ratios, not the absolute numbers, on a shared machine. ``plugin_all_options`` turns on every association
+option at once (two-stage scores, observation-centric recovery and re-update, moving-average appearance with a
+motion term, NSA, the xywh state).
 
     python tools/benchmark_tracker.py [--dets 10 50 100] [--frames 200] [--emb_dim 128] [--repeats 5]
 """
@@ -62,6 +64,10 @@ def run(tracker, frames):
     return spent, output
 
 
+ALL_OPTIONS = dict(high_score_threshold=0.6, low_score_threshold=0.1, new_track_threshold=0.7, observation_centric=True,
+                   appearance='ema', motion_weight=0.02, nsa=True, kalman_state='xywh')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--dets', type=int, nargs='+', default=[10, 50, 100], help='people per frame')
@@ -73,11 +79,12 @@ def main():
     results = []
     for n in args.dets:
         frames = make_scene(n, args.frames, args.emb_dim)
-        times = {'builtin': [], 'plugin': [], 'plugin_compat': []}
+        times = {'builtin': [], 'plugin': [], 'plugin_compat': [], 'plugin_all_options': []}
         outputs = {}
         for _ in range(args.repeats):
             for name, make in (('builtin', DeepSORTTracker), ('plugin', FastDeepSORTTracker),
-                               ('plugin_compat', lambda: FastDeepSORTTracker(ppdet_compat=True))):
+                               ('plugin_compat', lambda: FastDeepSORTTracker(ppdet_compat=True)),
+                               ('plugin_all_options', lambda: FastDeepSORTTracker(**ALL_OPTIONS))):
                 spent, outputs[name] = run(make(), frames)
                 times[name].append(spent / len(frames) * 1e3)
         ms = {k: float(np.median(v)) for k, v in times.items()}
@@ -86,14 +93,16 @@ def main():
             'builtin_ms_per_frame': round(ms['builtin'], 3),
             'plugin_ms_per_frame': round(ms['plugin'], 3),
             'plugin_compat_ms_per_frame': round(ms['plugin_compat'], 3),
+            'plugin_all_options_ms_per_frame': round(ms['plugin_all_options'], 3),
             'speedup': round(ms['builtin'] / ms['plugin'], 2),
             'speedup_compat': round(ms['builtin'] / ms['plugin_compat'], 2),
+            'speedup_all_options': round(ms['builtin'] / ms['plugin_all_options'], 2),
             'identical_output_compat': outputs['builtin'] == outputs['plugin_compat'],
             'reported_boxes': sum(len(f) for f in outputs['builtin']),
         })
     print(json.dumps({
         'benchmark': 'tracker predict+update, FastDeepSORTTracker vs ppdet DeepSORTTracker',
-        'frames': args.frames, 'emb_dim': args.emb_dim, 'repeats': args.repeats,
+        'frames': args.frames, 'emb_dim': args.emb_dim, 'repeats': args.repeats, 'all_options': ALL_OPTIONS,
         'machine': {'cpus': os.cpu_count(), 'python': platform.python_version(), 'numpy': np.__version__},
         'results': results,
     }, indent=2))

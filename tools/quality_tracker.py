@@ -26,6 +26,7 @@ import sys
 import tempfile
 
 import numpy as np
+import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
@@ -48,12 +49,30 @@ GROUPS = {  # name: (peers' key prefix in trackeval_metrics.json, appearance?)
     'PETS09-S2L1 1-399': ('PETS09', True),
     'TUD-Campus': (None, False),
 }
-# (name, config, tracker overrides): the recommended configs first, then what they are compared with.
+# (name, config or None for the recommended one, tracker overrides, offline post-processing (max gap, sigma),
+# groups or None for all): the recommended configs, each option turned off or on alone, and the settings of
+# PaddleDetection and nwojke/deep_sort.
 VARIANTS = [
-    ('recommended', None, {}),
-    ('PaddleDetection settings', 'deepsort_pcb_pyramid_r101.yml', {}),
-    ('nwojke README settings', None, {'max_age': 30, 'max_iou_distance': 0.7, 'matching_threshold': 0.2}),
+    ('recommended', None, {}, (0, 0.), None),
+    ('recommended, other Kalman state', None, {'kalman_state': 'other'}, (0, 0.), None),
+    ('recommended, observation_centric switched', None, {'observation_centric': 'other'}, (0, 0.), None),
+    ('recommended, motion cascade on the gate alone', None, {'motion_matching_threshold': 1.}, (0, 0.),
+     ['MOT17-dev', 'TUD-Campus']),
+    ('recommended + two-stage scores 0.6/0.1', None, {'high_score_threshold': 0.6, 'low_score_threshold': 0.1},
+     (0, 0.), None),
+    ('recommended + NSA', None, {'nsa': True}, (0, 0.), None),
+    ('recommended, other appearance model', None, {'appearance': 'other'}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, n_init 3', None, {'n_init': 3}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),
+    ('recommended + motion_weight 0.02', None, {'motion_weight': 0.02}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended + camera_motion', None, {'camera_motion': True}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended + offline interpolation 20, smoothing 2', None, {}, (20, 2.), None),
+    ('PaddleDetection settings', 'deepsort_pcb_pyramid_r101.yml', {}, (0, 0.), None),
+    ('nwojke README settings', 'deepsort_pcb_pyramid_r101.yml',
+     {'max_age': 30, 'max_iou_distance': 0.7, 'matching_threshold': 0.2}, (0, 0.), None),
 ]
+OTHER = {'appearance': {'gallery': 'ema', 'ema': 'gallery'}, 'kalman_state': {'xyah': 'xywh', 'xywh': 'xyah'},
+         'max_time_since_update': {0: 1, 1: 0}, 'observation_centric': {True: False, False: True}}  # 'other'
 REPORTED = ('HOTA', 'DetA', 'AssA', 'MOTA', 'IDF1', 'IDs', 'FP', 'FN')
 
 
@@ -120,9 +139,9 @@ def score(results_dir, dataset, sequences):
     return {k: round(row[k], 4) if isinstance(row[k], float) else row[k] for k in REPORTED}
 
 
-def run_plugin(params, dataset, embedder, sequences, work):
+def run_plugin(params, dataset, embedder, sequences, work, interpolation=(0, 0.)):
     out = tempfile.mkdtemp(dir=work)
-    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**params), embedder)
+    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**params), embedder, interpolation=interpolation)
     runner.run(out, evaluate=False)
     return score(out, dataset, sequences)
 
@@ -182,35 +201,38 @@ def main():
     overrides = {}
     for item in args.opt:
         key, _, value = item.partition('=')
-        overrides[key.split('.')[-1]] = json.loads(value) if value[:1] in '[{0123456789-.tf' else value
-        overrides[key.split('.')[-1]] = {'true': True, 'false': False}.get(value, overrides[key.split('.')[-1]])
+        overrides[key.split('.')[-1]] = yaml.safe_load(value)  # as ppdet reads -o values
     work = os.path.join(args.output_dir, 'quality_work')
     os.makedirs(work, exist_ok=True)
     datasets = dev_datasets(work)
 
+    # ppdet's load_config returns its one global config: take what is needed of a config before loading the next.
     appearance_cfg = load_config(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml'))
-    recommended = {True: tracker_params(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml')),
-                   False: tracker_params(os.path.join(CONFIGS, 'deepsort_motion_only.yml'))}
+    recommended = {True: tracker_params(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml'))}
     embedder = None
     if any(GROUPS[g][1] for g in args.groups):
-        reid = embedder_from_config(appearance_cfg, recommended[True]['input_size'])
-        weights = appearance_cfg['reid_weights']
-        key = hashlib.sha1(open(os.path.join(REPO, weights), 'rb').read()
-                           + repr((recommended[True]['input_size'], appearance_cfg.get('reid_precision'))).encode())
-        embedder = CachedEmbedder(reid, os.path.join(args.output_dir, 'quality_cache',
-                                                     'osnet_{}.pkl'.format(key.hexdigest()[:12])))
+        weights = os.path.join(REPO, appearance_cfg['reid_weights'])
+        key = hashlib.sha1(open(weights, 'rb').read() + repr((recommended[True]['input_size'],
+                                                               appearance_cfg.get('reid_precision'))).encode())
+        embedder = CachedEmbedder(embedder_from_config(appearance_cfg, recommended[True]['input_size']),
+                                  os.path.join(args.output_dir, 'quality_cache',
+                                               'osnet_{}.pkl'.format(key.hexdigest()[:12])))
+    recommended[False] = tracker_params(os.path.join(CONFIGS, 'deepsort_motion_only.yml'))
     results = {}
-    for name, config, changes in VARIANTS:
+    for name, config, changes, interpolation, groups in VARIANTS:
         if args.variants and name not in args.variants:
             continue
         results[name] = {}
         for group in args.groups:
+            if groups and group not in groups:
+                continue
             appearance = GROUPS[group][1]
             params = dict(tracker_params(os.path.join(CONFIGS, config)) if config else recommended[appearance])
-            params.update(changes)
+            params.update({k: OTHER[k][params[k]] if v == 'other' else v for k, v in changes.items()})
             params.update(overrides)
             dataset, sequences = datasets[group]
-            results[name][group] = run_plugin(params, dataset, embedder if appearance else None, sequences, work)
+            results[name][group] = run_plugin(params, dataset, embedder if appearance else None, sequences, work,
+                                              interpolation)
             print('{:<28} {:<18} {}'.format(name, group, results[name][group]), file=sys.stderr, flush=True)
     if embedder is not None and not args.no_builtin:
         dataset, sequences = datasets['PETS09-S2L1 1-399']

@@ -15,13 +15,19 @@ from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
 from ..metrics import GroundTruth, evaluate
 from ..reid.embedder import embedder_from_config
 from ..reid.weights import WeightsError
-from ..utils.config import ConfigError, build
+from ..tracker.camera_motion import CameraMotion
+from ..utils.config import ConfigError, build, check_types, require
 from .detector import detector_from_config
+from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 
 logger = setup_logger(__name__)
 
 __all__ = ['SDERunner', 'RunError']
+
+
+def _post_processing_keys(interpolate_max_gap: int, smooth_sigma: float):
+    """The top-level config keys of the offline post-processing, for their type check."""
 
 
 class RunError(RuntimeError):
@@ -38,14 +44,18 @@ class SDERunner:
         embedder (ReIDEmbedder or None): appearance embeddings of a frame's boxes; None tracks on motion.
         detector (Detector or None): detects in each frame; None uses the dataset's saved detections.
         mode (str): 'eval' (evaluates sequences with ground truth) or 'test'.
+        interpolation (tuple): (max gap, sigma) of the offline post-processing of each sequence's tracks
+            before they are saved and scored (:func:`.interpolation.interpolate_tracks`); (0, 0) is off.
+            The annotated frames show the online tracks.
     """
 
-    def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval'):
+    def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.)):
         self.dataset = dataset
         self.make_tracker = make_tracker
         self.embedder = embedder
         self.detector = detector
         self.mode = mode
+        self.interpolation = interpolation
 
     @classmethod
     def from_config(cls, cfg, mode='eval', scaled_flag=None):
@@ -55,6 +65,7 @@ class SDERunner:
             DeepSORT: {detector: None, reid: <ReID component or None>, tracker: FastDeepSORTTracker}
             reid_weights: <path or URL>          # when reid is set
             EvalMOTDataset / TestMOTDataset: !MOTDetResultsDataset {...}
+            interpolate_max_gap, smooth_sigma    # offline post-processing, 0 (off) if absent
 
         With a detector (``DeepSORT.detector: YOLOv3`` and its blocks, ``det_weights``) frames are read by
         ``EvalMOTReader`` / ``TestMOTReader``'s transforms; ``scaled_flag`` is the user's ``--scaled``, checked
@@ -80,7 +91,12 @@ class SDERunner:
                                   "are for configs with detector: None".format(parts['detector'], key))
             detector = detector_from_config(cfg, parts['detector'], mode, scaled_flag)
         embedder = embedder_from_config(cfg, tracker.input_size)
-        return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode)
+        max_gap, sigma = cfg.get('interpolate_max_gap', 0), cfg.get('smooth_sigma', 0.)
+        check_types('config', _post_processing_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma})
+        require('config', 'interpolate_max_gap', max_gap >= 0, 'a number of frames >= 0', max_gap)
+        require('config', 'smooth_sigma', sigma >= 0, 'a number of frames >= 0', sigma)
+        return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode,
+                   (max_gap, float(sigma)))
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
             convention='motchallenge'):
@@ -129,10 +145,12 @@ class SDERunner:
         draw = outputs.wants_frames and seq.has_pixels
         if outputs.wants_frames and not seq.has_pixels:
             logger.warning("{} has no frames (no img1/ or video): nothing to draw".format(seq.name))
-        needs_pixels = self.embedder is not None or self.detector is not None
+        cmc = CameraMotion() if getattr(tracker, 'camera_motion', False) else None
+        needs_pixels = self.embedder is not None or self.detector is not None or cmc is not None
         if needs_pixels and not seq.has_pixels:
             raise SequenceError("{}: the {} needs the frames, but the sequence has none (no img1/ or video)".format(
-                seq.name, 'detector' if self.detector is not None else 'ReID model'))
+                seq.name, 'detector' if self.detector is not None else 'ReID model' if self.embedder is not None
+                else 'camera-motion compensation'))
         frames = self.dataset.frames(seq, with_images=needs_pixels or draw)
         # Seconds per stage: reading (decode, saved detections), detector, ReID (crops + model), tracker,
         # output (draw, write).
@@ -157,6 +175,8 @@ class SDERunner:
             pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh[:, :2],
                                         tlwh[:, :2] + tlwh[:, 2:]], axis=1)
             tracker.predict()
+            if cmc is not None:
+                tracker.compensate(cmc(image))
             tracker.update(pred_dets, embeddings)
             ids, tlwhs, scores = tracker.outputs()
             t2 = time.perf_counter()
@@ -171,6 +191,12 @@ class SDERunner:
             mark = time.perf_counter()
             stages['output'] += mark - t2
         progress.close()
+        if any(self.interpolation):
+            before = sum(len(v[0]) for v in outputs.by_frame.values())
+            outputs.by_frame = interpolate_tracks(outputs.by_frame, *self.interpolation)
+            logger.info("{}: offline post-processing (interpolate_max_gap {}, smooth_sigma {}): {} boxes filled in "
+                        "gaps".format(seq.name, *self.interpolation,
+                                      sum(len(v[0]) for v in outputs.by_frame.values()) - before))
         seconds = time.perf_counter() - start
         n = len(seq.frame_ids)
         tracking = stages['detector'] + stages['reid'] + stages['tracker']

@@ -19,8 +19,11 @@ class TrackState:
 class Tracks:
     """All live tracks, one row each, in order of creation.
 
+    Args:
+        state (str): the Kalman state's box form, 'xyah' or 'xywh' (see :mod:`.kalman_filter`).
+
     Attributes:
-        mean (ndarray): N x 8 Kalman states (x, y, a, h, vx, vy, va, vh).
+        mean (ndarray): N x 8 Kalman states (x, y, a, h, vx, vy, va, vh), or (x, y, w, h, ...).
         covariance (ndarray): N x 8 x 8 state covariances.
         track_id (ndarray): N unique ids, counting from 1.
         hits (ndarray): measurement updates so far (the first detection counts as one).
@@ -28,11 +31,16 @@ class Tracks:
         time_since_update (ndarray): frames since the last match.
         state (ndarray): :class:`TrackState` values.
         score (ndarray): score of the last matched detection.
+        observation (ndarray): N x 4 last matched measurement.
+        observed_mean, observed_covariance (ndarray): the state right after that measurement, from which
+            OC-SORT's re-update restarts when a lost track is found again.
     """
 
-    _FIELDS = ('mean', 'covariance', 'track_id', 'hits', 'age', 'time_since_update', 'state', 'score')
+    _FIELDS = ('mean', 'covariance', 'track_id', 'hits', 'age', 'time_since_update', 'state', 'score', 'observation',
+               'observed_mean', 'observed_covariance')
 
-    def __init__(self):
+    def __init__(self, state='xyah'):
+        self.form = state
         self.mean = np.zeros((0, 8))
         self.covariance = np.zeros((0, 8, 8))
         self.track_id = np.zeros(0, np.int64)
@@ -41,6 +49,9 @@ class Tracks:
         self.time_since_update = np.zeros(0, np.int64)
         self.state = np.zeros(0, np.int64)
         self.score = np.zeros(0)
+        self.observation = np.zeros((0, 4))
+        self.observed_mean = np.zeros((0, 8))
+        self.observed_covariance = np.zeros((0, 8, 8))
 
     def __len__(self):
         return len(self.track_id)
@@ -56,7 +67,11 @@ class Tracks:
 
     def to_tlwh(self):
         """Boxes as (top-left x, top-left y, width, height), N x 4."""
-        return _xyah_to_tlwh(self.mean[:, :4])
+        return to_tlwh(self.mean[:, :4], self.form)
+
+    def observed_tlwh(self):
+        """The last matched boxes, N x 4 (OC-SORT matches lost tracks on these)."""
+        return to_tlwh(self.observation, self.form)
 
     def predict(self, kf):
         """Propagate every state one frame ahead; call once per frame before matching."""
@@ -64,11 +79,14 @@ class Tracks:
         self.age += 1
         self.time_since_update += 1
 
-    def update(self, kf, rows, measurements, scores, n_init):
-        """Measurement update of the tracks in ``rows`` with their matched detections (xyah)."""
+    def update(self, kf, rows, measurements, scores, n_init, confidence=None):
+        """Measurement update of the tracks in ``rows`` with their matched detections (in the state's box
+        form); ``confidence``: NSA scaling of the measurement noise, see :class:`.KalmanFilter`."""
         self.mean[rows], self.covariance[rows] = kf.update(
-            self.mean[rows], self.covariance[rows], measurements, fresh=self.hits[rows] == 1)
+            self.mean[rows], self.covariance[rows], measurements, fresh=self.hits[rows] == 1, confidence=confidence)
         self.score[rows] = scores
+        self.observation[rows] = measurements
+        self.observed_mean[rows], self.observed_covariance[rows] = self.mean[rows], self.covariance[rows]
         self.hits[rows] += 1
         self.time_since_update[rows] = 0
         promote = rows[(self.state[rows] == TrackState.Tentative) & (self.hits[rows] >= n_init)]
@@ -92,6 +110,9 @@ class Tracks:
         self.time_since_update = np.concatenate([self.time_since_update, np.zeros(n, np.int64)])
         self.state = np.concatenate([self.state, np.full(n, TrackState.Tentative, np.int64)])
         self.score = np.concatenate([self.score, scores])
+        self.observation = np.concatenate([self.observation, mean[:, :4]])
+        self.observed_mean = np.concatenate([self.observed_mean, mean])
+        self.observed_covariance = np.concatenate([self.observed_covariance, covariance])
 
     def remove_deleted(self):
         keep = self.state != TrackState.Deleted
@@ -139,7 +160,7 @@ class Track:
         return self._tracks.covariance[self._row]
 
     def to_tlwh(self):
-        return _xyah_to_tlwh(self.mean[None, :4])[0]
+        return to_tlwh(self.mean[None, :4], self._tracks.form)[0]
 
     def to_tlbr(self):
         tlwh = self.to_tlwh()
@@ -160,16 +181,19 @@ class Track:
                                                   state[int(self._tracks.state[self._row])])
 
 
-def _xyah_to_tlwh(xyah):
-    ret = xyah.copy()
-    ret[:, 2] *= ret[:, 3]
+def to_tlwh(boxes, form):
+    """(centre x, centre y, w / h or w, h) -> (top-left x, top-left y, w, h), row-wise."""
+    ret = boxes.copy()
+    if form == 'xyah':
+        ret[:, 2] *= ret[:, 3]
     ret[:, :2] -= ret[:, 2:] / 2
     return ret
 
 
-def tlwh_to_xyah(tlwh):
-    """(top-left x, top-left y, w, h) -> (centre x, centre y, w / h, h), row-wise."""
+def from_tlwh(tlwh, form):
+    """(top-left x, top-left y, w, h) -> (centre x, centre y, w / h or w, h), row-wise."""
     ret = tlwh.copy()
     ret[:, :2] += ret[:, 2:] / 2
-    ret[:, 2] /= ret[:, 3]
+    if form == 'xyah':
+        ret[:, 2] /= ret[:, 3]
     return ret

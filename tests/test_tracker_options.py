@@ -1,0 +1,233 @@
+"""The tracker's association options beyond DeepSORT, and the offline post-processing, on real detection streams."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+from conftest import DEV, det_stream, track
+
+from ppdet_deepsort.data import read_mot_results
+from ppdet_deepsort.engine.interpolation import interpolate_tracks
+from ppdet_deepsort.metrics import GroundTruth, evaluate
+from ppdet_deepsort.tracker import FastDeepSORTTracker
+from ppdet_deepsort.tracker.ema_appearance import EMAAppearance
+from ppdet_deepsort.tracker.kalman_filter import KalmanFilter
+from ppdet_deepsort.tracker.matching import iou
+from ppdet_deepsort.utils.config import ConfigError
+
+MOT17_05 = os.path.join(DEV, 'MOT17-dev', 'train', 'MOT17-05-FRCNN')
+
+
+def run(tracker, stream, embeddings=False):
+    return track(tracker, stream, with_embeddings=embeddings)
+
+
+def longest_track(frames):
+    ids = [i for frame in frames for i, _ in frame]
+    return max(set(ids), key=ids.count)
+
+
+def test_weak_detections_continue_tracks_but_start_none(pets_stream):
+    """ByteTrack's two stages: a person whose detections turn weak for a while keeps the same id through them
+    (they are matched after the strong ones); weak detections alone never start a track."""
+    plain = run(FastDeepSORTTracker(max_age=30), pets_stream[:120])
+    person = longest_track(plain)
+    weakened = []
+    for k, (pred, tlwh) in enumerate(pets_stream[:120]):
+        pred = pred.copy()
+        if 44 <= k < 60:  # frames where this person's detections overlap the prediction well
+            box = next(np.array(b) for tid, b in plain[k] if tid == person)
+            overlap = iou(box[None], tlwh.astype(np.float64))[0]
+            assert overlap.max() > 0.5
+            pred[overlap.argmax(), 1] = 0.3
+        weakened.append((pred, tlwh))
+    two_stage = run(FastDeepSORTTracker(max_age=30, high_score_threshold=0.6, low_score_threshold=0.1), weakened)
+    dropped = run(FastDeepSORTTracker(max_age=30, high_score_threshold=0.6, low_score_threshold=0.6), weakened)
+    frames_with = [k for k in range(44, 60) if any(tid == person for tid, _ in plain[k])]
+    assert len(frames_with) == 16
+    assert all(any(tid == person for tid, _ in two_stage[k]) for k in frames_with)  # tracked through
+    assert not any(any(tid == person for tid, _ in dropped[k]) for k in range(46, 60))  # lost without them
+
+    weak_only = [(np.c_[pred[:, :1], np.full(len(pred), 0.3), pred[:, 2:]].astype(np.float32), tlwh)
+                 for pred, tlwh in pets_stream[:30]]
+    assert not any(run(FastDeepSORTTracker(high_score_threshold=0.6, low_score_threshold=0.1), weak_only))
+    assert not any(run(FastDeepSORTTracker(new_track_threshold=0.5), weak_only))
+    assert any(run(FastDeepSORTTracker(), weak_only))
+
+
+def test_observation_centric_recovery_and_reupdate():
+    """A person walking at 6 px a frame slows to 2 px while hidden for 8 frames. The plain filter coasts on at 6
+    and meets the new detection 30 px off; OC-SORT's re-update replays the gap along the straight line between
+    the two observations, so the state that meets it is where the person is, moving slower. Both keep the id."""
+    def box_at(k):
+        x = 100 + 6 * k if k < 15 else 100 + 6 * 14 + 2 * (k - 14)
+        return None if 15 <= k < 23 else [x, 200, 40, 100]
+
+    priors = {}
+    for oc in (False, True):
+        tracker = FastDeepSORTTracker(max_age=30, observation_centric=oc)
+        seen = set()
+        for k in range(40):
+            box = box_at(k)
+            pred = np.array([[0, 0.9, box[0], box[1], box[0] + box[2], box[1] + box[3]]], np.float32) if box else \
+                np.zeros((0, 6), np.float32)
+            tracker.predict()
+            if k == 23:  # the first frame after the gap: catch the state just before the measurement update
+                update = tracker.tracks.update
+
+                def spy(kf, rows, *args, **kwargs):
+                    priors[oc] = tracker.tracks.mean[rows[0]].copy()
+                    return update(kf, rows, *args, **kwargs)
+                tracker.tracks.update = spy
+            tracks = tracker.update(pred, None)
+            if k == 23:
+                del tracker.tracks.update
+            seen |= {t.track_id for t in tracks if t.is_confirmed()}
+        assert seen == {1}
+    centre = box_at(23)[0] + 20
+    assert abs(priors[False][0] - centre) > 30 and abs(priors[True][0] - centre) < 5
+    assert priors[True][4] < priors[False][4] - 2  # slower
+
+
+def test_nsa_trusts_confident_detections_more():
+    kf = KalmanFilter()
+    mean, cov = kf.initiate(np.array([[100., 200., 0.4, 100.]]))
+    mean, cov = kf.predict(mean, cov)
+    measurement = np.array([[110., 205., 0.42, 104.]])
+    plain = kf.update(mean, cov, measurement)[0][0, :4]
+    confident = kf.update(mean, cov, measurement, confidence=np.array([0.99]))[0][0, :4]
+    doubtful = kf.update(mean, cov, measurement, confidence=np.array([0.]))[0][0, :4]
+    np.testing.assert_allclose(doubtful, plain)
+    assert np.abs(confident - measurement[0]).sum() < 0.1 * np.abs(plain - measurement[0]).sum()
+
+
+def test_xywh_state_tracks_as_well_on_real_detections():
+    """BoT-SORT's (x, y, w, h) state on a whole MOT17 sequence: boxes are the detections' own, and tracking
+    scores at least as well as deep_sort's (x, y, a, h) (it scores better on the dev split)."""
+    stream = det_stream(os.path.join(MOT17_05, 'det', 'det.txt'), 837)
+    gt = GroundTruth(os.path.join(MOT17_05, 'gt', 'gt.txt'))
+    scores = {}
+    for state in ('xyah', 'xywh'):
+        tracker = FastDeepSORTTracker(max_age=30, max_iou_distance=0.7, kalman_state=state)
+        results = {}
+        for frame_id, (pred, tlwh) in enumerate(stream, start=1):
+            tracker.predict()
+            tracker.update(pred)
+            results[frame_id] = tracker.outputs()
+            if frame_id == 1:
+                np.testing.assert_allclose(tracker.tracks.to_tlwh(), tlwh, atol=1e-3)
+        scores[state] = evaluate([('s', gt, results, range(1, 838))]).rows['s']
+    assert scores['xywh']['HOTA'] >= scores['xyah']['HOTA'] - 0.005 and scores['xywh']['HOTA'] > 0.3
+
+
+def test_moving_average_appearance():
+    ema = EMAAppearance(0.9)
+    a, b = np.eye(4, dtype=np.float32)[:2]
+    ema.partial_fit(np.stack([a, b]), [7, 7], [7])
+    expected = 0.9 * a + 0.1 * b
+    expected /= np.linalg.norm(expected)
+    np.testing.assert_allclose(ema.distance(np.stack([a, b]), [7])[0], 1 - expected @ np.stack([a, b]).T, atol=1e-6)
+    ema.partial_fit(np.zeros((0, 4)), [], [])
+    assert ema.distance(np.stack([a]), []).shape == (0, 1)
+
+
+def test_appearance_options_track_real_stream(pets_stream):
+    gallery = run(FastDeepSORTTracker(max_age=30), pets_stream[:200], embeddings=True)
+    for options in (dict(appearance='ema'), dict(motion_weight=0.02), dict(nsa=True), dict(appearance='ema', nsa=True,
+                                                                                           motion_weight=0.02)):
+        out = run(FastDeepSORTTracker(max_age=30, **options), pets_stream[:200], embeddings=True)
+        ids = {i for f in out for i, _ in f}
+        assert sum(map(len, out)) > 0.9 * sum(map(len, gallery)) and len(ids) < 2 * len({i for f in gallery
+                                                                                          for i, _ in f})
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('low_score_threshold', 0.7, 'at most high_score_threshold'),
+    ('ema_alpha', 1.0, 'ema_alpha: expected a value in [0, 1)'),
+    ('kalman_state', 'xyxy', "expected one of 'xyah', 'xywh'"),
+    ('appearance', 'mean', "expected one of 'gallery', 'ema'"),
+])
+def test_option_errors_name_the_key(key, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        FastDeepSORTTracker(**{key: value, 'high_score_threshold': 0.6} if key == 'low_score_threshold' else
+                            {key: value})
+
+
+def test_compat_refuses_options():
+    with pytest.raises(ConfigError, match=r'ppdet_compat: expected false when options beyond .*kalman_state'):
+        FastDeepSORTTracker(ppdet_compat=True, kalman_state='xywh')
+
+
+def test_interpolation_fills_gaps_of_a_real_tracker_output():
+    """A peer's PETS09 tracks with every third box of each track removed: linear interpolation puts them back
+    within a few pixels and gives back the misses; smoothing leaves the tracks where they were."""
+    results = read_mot_results(os.path.join(DEV, 'peers', 'PETS09-S2L1-0001-0399', 'nwojke_deepsort',
+                                            'PETS09-S2L1.txt'))
+    thinned = {f: tuple(a[ids % 3 != f % 3] for a in (ids, tlwh, scores)) for f, (ids, tlwh, scores) in results.items()}
+    filled = interpolate_tracks(thinned, max_gap=2)
+    total = lambda r: sum(len(v[0]) for v in r.values())  # noqa: E731
+    assert total(thinned) < 0.75 * total(results) and total(filled) > 0.95 * total(results)
+    errors = []
+    for f in results:
+        for tid, box in zip(*filled[f][:2]):
+            match = results[f][1][results[f][0] == tid]
+            if len(match):
+                errors.append(np.abs(match[0] - box).max())
+    assert np.median(errors) < 3
+    gt = GroundTruth(os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'))
+    score = lambda r: evaluate([('s', gt, r, range(1, 400))]).rows['s']  # noqa: E731
+    assert score(filled)['FN'] < score(thinned)['FN'] - 200
+    assert total(interpolate_tracks(thinned, max_gap=0)) == total(thinned)
+    smoothed = interpolate_tracks(results, max_gap=0, sigma=2)
+    assert total(smoothed) == total(results)
+    shifts = [np.abs(smoothed[f][1][smoothed[f][0] == tid][0] - box).max() for f in results
+              for tid, box in zip(*results[f][:2])]
+    assert 0 < np.median(shifts) < 3  # boxes move a little (the detector's jitter), the tracks stay
+    assert score(smoothed)['MOTA'] >= score(results)['MOTA']
+
+
+def shaken_pets(frames, seed=0):
+    """The first PETS09-S2L1 frames and detections, each frame shifted by a random offset of up to 25 px (a
+    shaking camera), with the offsets."""
+    import cv2
+    from conftest import PETS_DET, PETS_SEQ
+    capture = cv2.VideoCapture(os.path.join(PETS_SEQ, 'PETS09-S2L1.avi'))
+    stream = det_stream(PETS_DET, 795)[:frames]
+    shifts = np.random.RandomState(seed).uniform(-25, 25, (frames, 2))
+    shaken = []
+    for (pred, tlwh), shift in zip(stream, shifts):
+        image = capture.read()[1]
+        moved = cv2.warpAffine(image, np.float32([[1, 0, shift[0]], [0, 1, shift[1]]]), image.shape[1::-1])
+        pred = pred.copy()
+        pred[:, 2:6] += np.tile(shift, 2).astype(np.float32)
+        shaken.append((moved, pred))
+    return shaken, shifts
+
+
+def test_camera_motion_is_estimated_and_compensated():
+    """Real frames of a shaking camera: the warp between frames is found to a pixel, and with compensation the
+    tracker keeps the people it loses without (scored against the ground truth in the original frame)."""
+    from ppdet_deepsort.tracker.camera_motion import CameraMotion
+    shaken, shifts = shaken_pets(69)
+    cmc = CameraMotion()
+    cmc(shaken[0][0])
+    for k in (1, 2, 3):
+        warp = cmc(shaken[k][0])
+        np.testing.assert_allclose(warp[:, :2], np.eye(2), atol=0.01)
+        np.testing.assert_allclose(warp[:, 2], shifts[k] - shifts[k - 1], atol=1.0)
+
+    gt = GroundTruth(os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'))
+    scores = {}
+    for on in (False, True):
+        tracker, cmc, results = FastDeepSORTTracker(max_age=30, camera_motion=on), CameraMotion(), {}
+        for frame_id, ((image, pred), shift) in enumerate(zip(shaken, shifts), start=1):
+            tracker.predict()
+            if on:
+                tracker.compensate(cmc(image))
+            tracker.update(pred)
+            ids, tlwh, det_scores = tracker.outputs()
+            results[frame_id] = (ids, tlwh - np.r_[shift, 0, 0], det_scores)  # back to the original frame
+        scores[on] = evaluate([('s', gt, results, range(1, 70))]).rows['s']
+    assert scores[True]['IDF1'] > scores[False]['IDF1'] + 0.1
+    assert scores[True]['HOTA'] > scores[False]['HOTA'] + 0.05
