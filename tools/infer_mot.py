@@ -1,11 +1,13 @@
-"""Track a video or a folder of frames: PaddleDetection's tools/infer_mot.py for the plugin's components.
+"""Track videos or a folder of frames: PaddleDetection's tools/infer_mot.py for the plugin's components.
 
-    python tools/infer_mot.py -c configs/mot/deepsort/deepsort_osnet_x0_25.yml --video_file X.mp4 \
+    python tools/infer_mot.py -c configs/mot/deepsort/deepsort_osnet_x0_25.yml --video_file X.mp4 [Y.mp4 ...] \
         --det_results_dir DIR [--output_dir output] [--save_videos] [--save_images] [--draw_threshold 0.5]
+    python tools/infer_mot.py -c ... --video_dir VIDEOS --det_results_dir DIR
     python tools/infer_mot.py -c ... --image_dir FRAMES --det_results_dir DIR
 
 The detections of video X.mp4 (or folder FRAMES) are read from DIR/X.txt (DIR/FRAMES.txt). Results go to
-{output_dir}/mot_results/X.txt, the annotated video to {output_dir}/mot_outputs/X_vis.mp4.
+{output_dir}/mot_results/X.txt, the annotated video to {output_dir}/mot_outputs/X_vis.mp4. Under
+python -m paddle.distributed.launch the videos are shared among the workers.
 """
 
 import os
@@ -15,6 +17,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 
 import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
+from ppdet_deepsort.data import VIDEO_EXTS, SequenceError  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.utils.cli import (ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool,  # noqa: E402
                                       set_device)
@@ -25,7 +28,8 @@ logger = setup_logger('infer_mot')
 
 def parse_args():
     parser = ArgsParser()
-    parser.add_argument('--video_file', type=str, default=None, help='Video to track.')
+    parser.add_argument('--video_file', type=str, nargs='+', default=None, help='Videos to track.')
+    parser.add_argument('--video_dir', type=str, default=None, help='Folder whose videos are all tracked.')
     parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: the input\'s).')
     parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track (instead of a video).')
     parser.add_argument('--det_results_dir', type=str, default='',
@@ -44,8 +48,8 @@ def parse_args():
 
 def main():
     FLAGS = parse_args()
-    if (FLAGS.video_file is None) == (FLAGS.image_dir is None):
-        raise ConfigError('give exactly one of --video_file and --image_dir')
+    if sum(x is not None for x in (FLAGS.video_file, FLAGS.video_dir, FLAGS.image_dir)) != 1:
+        raise ConfigError('give exactly one of --video_file, --video_dir and --image_dir')
     cfg = load_cfg(FLAGS.config, FLAGS.opt)
     set_device(cfg)
     if FLAGS.show_image:
@@ -53,8 +57,16 @@ def main():
     dataset = cfg['TestMOTDataset']
     if FLAGS.det_results_dir:
         dataset.det_results_dir = FLAGS.det_results_dir
-    if FLAGS.video_file:
-        dataset.set_video(FLAGS.video_file, FLAGS.frame_rate)
+    if FLAGS.video_dir is not None:
+        if not os.path.isdir(FLAGS.video_dir):
+            raise SequenceError("--video_dir {}: no such folder".format(FLAGS.video_dir))
+        videos = sorted(os.path.join(FLAGS.video_dir, f) for f in os.listdir(FLAGS.video_dir)
+                        if f.lower().endswith(VIDEO_EXTS))
+        if not videos:
+            raise SequenceError("--video_dir {}: no videos ({}) in it".format(FLAGS.video_dir, ' '.join(VIDEO_EXTS)))
+        dataset.set_videos(videos, FLAGS.frame_rate)
+    elif FLAGS.video_file:
+        dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)

@@ -32,6 +32,7 @@ from ppdet_deepsort.reid.embedder import InferenceReID, ReIDEmbedder  # noqa: E4
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.utils.cli import add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
+from ppdet_deepsort.utils.distributed import cpu_threads  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
 
@@ -42,12 +43,14 @@ def parse_args():
                         help='Exported detector with infer_cfg.yml (instead of --det_results_dir).')
     parser.add_argument('--reid_model_dir', type=str, required=True, help='Exported ReID model with infer_cfg.yml.')
     parser.add_argument('--det_results_dir', type=str, default='', help='Folder of {video or folder name}.txt.')
-    parser.add_argument('--video_file', type=str, default=None, help='Video to track.')
+    parser.add_argument('--video_file', type=str, nargs='+', default=None,
+                        help='Videos to track (shared among the workers of python -m paddle.distributed.launch).')
     parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track.')
     parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: input\'s).')
     parser.add_argument('--device', type=str, default='CPU', help='CPU or GPU.')
     parser.add_argument('--run_mode', type=str, default='paddle', help='Only paddle (no TensorRT here).')
-    parser.add_argument('--cpu_threads', type=int, default=0, help='Math library threads; 0 uses every core.')
+    parser.add_argument('--cpu_threads', type=int, default=0,
+                        help="Math library threads; 0 uses every core (shared among the launcher's workers).")
     parser.add_argument('--enable_mkldnn', type=ast.literal_eval, default=True, help='Use oneDNN on the CPU.')
     parser.add_argument('--enable_mkldnn_bfloat16', type=ast.literal_eval, default=False,
                         help='bfloat16 on CPUs with native support (AVX512-BF16/AMX).')
@@ -92,19 +95,20 @@ def main():
         raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported'.format(FLAGS.reid_model_dir,
                                                                                       tracker_type))
     FastDeepSORTTracker(**tracker_cfg)  # a bad tracker block fails here, naming the key
+    threads = cpu_threads(FLAGS.cpu_threads)
     model = InferenceReID(FLAGS.reid_model_dir, device=device, mkldnn=FLAGS.enable_mkldnn, precision=precision,
-                          cpu_threads=FLAGS.cpu_threads)
+                          cpu_threads=threads)
     embedder = ReIDEmbedder(model, reid_cfg['input_size'], reid_cfg['mean'], reid_cfg['std'])
     detector = None
     if FLAGS.model_dir:
         transforms, scaled, threshold, class_ids = read_detector_infer_cfg(FLAGS.model_dir)
         check_scaled_flag(FLAGS.scaled, scaled, FLAGS.model_dir)
-        detector = Detector(InferenceDetector(FLAGS.model_dir, device=device, cpu_threads=FLAGS.cpu_threads),
+        detector = Detector(InferenceDetector(FLAGS.model_dir, device=device, cpu_threads=threads),
                             build_transforms(transforms), scaled,
                             threshold if FLAGS.threshold is None else FLAGS.threshold, class_ids)
     dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir)
     if FLAGS.video_file:
-        dataset.set_video(FLAGS.video_file, FLAGS.frame_rate)
+        dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)

@@ -52,15 +52,25 @@ class MOTDetResultsDataset:
         self.seqs = list(seqs)
         self.min_score = min_score
         self.skip_invalid_rows = skip_invalid_rows
-        self._single = None  # a sequence set by set_video / set_images
+        self._given = {}  # name -> (builder, path, frame rate): sequences set by set_videos / set_images
+
+    def set_videos(self, video_files, frame_rate=-1):
+        """Use these video files (``--video_file A B``, ``--video_dir``) instead of the dataset folder; each is a
+        sequence named after its file. A video that cannot be opened fails as its sequence, not here."""
+        names = [os.path.splitext(os.path.basename(v))[0] for v in video_files]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise SequenceError("several videos are named {}: their result files would overwrite each other".format(
+                ', '.join(repeated)))
+        self._given = {n: (Sequence.from_video, v, frame_rate) for n, v in zip(names, video_files)}
 
     def set_video(self, video_file, frame_rate=-1):
         """Use one video file (``--video_file``) instead of the dataset folder."""
-        self._single = Sequence.from_video(video_file, frame_rate)
+        self.set_videos([video_file], frame_rate)
 
     def set_images(self, image_dir, frame_rate=-1):
         """Use one folder of frames (``--image_dir``) instead of the dataset folder."""
-        self._single = Sequence.from_images(image_dir, frame_rate)
+        self._given = {os.path.basename(os.path.normpath(image_dir)): (Sequence.from_images, image_dir, frame_rate)}
 
     @property
     def root(self):
@@ -68,8 +78,8 @@ class MOTDetResultsDataset:
 
     def sequences(self):
         """Names of the sequences to track, in order."""
-        if self._single is not None:
-            return [self._single.name]
+        if self._given:
+            return list(self._given)
         if self.seqs:
             return list(self.seqs)
         if not os.path.isdir(self.root):
@@ -82,8 +92,9 @@ class MOTDetResultsDataset:
 
     def sequence(self, name):
         """The :class:`Sequence` called ``name``."""
-        if self._single is not None and name == self._single.name:
-            return self._single
+        if name in self._given:
+            builder, path, frame_rate = self._given[name]
+            return builder(path, frame_rate)
         return Sequence.from_dir(os.path.join(self.root, name))
 
     def det_file(self, seq):

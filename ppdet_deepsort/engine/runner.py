@@ -12,12 +12,14 @@ from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
 from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
+from ..data.read_ahead import read_ahead
 from ..metrics import GroundTruth, evaluate
 from ..reid.embedder import embedder_from_config
 from ..reid.weights import WeightsError
 from ..tracker.camera_motion import CameraMotion
 from ..utils.config import ConfigError, build, check_types, require
 from .detector import detector_from_config
+from ..utils.distributed import gather, shard, world
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 
@@ -26,8 +28,18 @@ logger = setup_logger(__name__)
 __all__ = ['SDERunner', 'RunError']
 
 
-def _post_processing_keys(interpolate_max_gap: int, smooth_sigma: float):
-    """The top-level config keys of the offline post-processing, for their type check."""
+def _inside(tlwh, score, image, seq):
+    """The boxes not wholly outside the frame: those can be neither cropped nor scored against ground truth."""
+    size = image.shape[1::-1] if image is not None else seq.im_size
+    if size is None:
+        return tlwh, score
+    inside = ((tlwh[:, 0] < size[0]) & (tlwh[:, 1] < size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
+              & (tlwh[:, 1] + tlwh[:, 3] > 0))
+    return tlwh[inside], score[inside]
+
+
+def _runner_keys(interpolate_max_gap: int, smooth_sigma: float, read_ahead: int):
+    """The top-level config keys of the runner, for their type check."""
 
 
 class RunError(RuntimeError):
@@ -47,15 +59,19 @@ class SDERunner:
         interpolation (tuple): (max gap, sigma) of the offline post-processing of each sequence's tracks
             before they are saved and scored (:func:`.interpolation.interpolate_tracks`); (0, 0) is off.
             The annotated frames show the online tracks.
+        read_ahead (int): frames decoded (with their detections and crops) ahead of the models in a background
+            thread; 0 reads in line.
     """
 
-    def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.)):
+    def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
+                 read_ahead=4):
         self.dataset = dataset
         self.make_tracker = make_tracker
         self.embedder = embedder
         self.detector = detector
         self.mode = mode
         self.interpolation = interpolation
+        self.read_ahead = read_ahead
 
     @classmethod
     def from_config(cls, cfg, mode='eval', scaled_flag=None):
@@ -92,11 +108,14 @@ class SDERunner:
             detector = detector_from_config(cfg, parts['detector'], mode, scaled_flag)
         embedder = embedder_from_config(cfg, tracker.input_size)
         max_gap, sigma = cfg.get('interpolate_max_gap', 0), cfg.get('smooth_sigma', 0.)
-        check_types('config', _post_processing_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma})
+        depth = cfg.get('read_ahead', 4)
+        check_types('config', _runner_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma,
+                                             'read_ahead': depth})
         require('config', 'interpolate_max_gap', max_gap >= 0, 'a number of frames >= 0', max_gap)
         require('config', 'smooth_sigma', sigma >= 0, 'a number of frames >= 0', sigma)
+        require('config', 'read_ahead', depth >= 0, 'a number of frames >= 0', depth)
         return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode,
-                   (max_gap, float(sigma)))
+                   (max_gap, float(sigma)), depth)
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
             convention='motchallenge'):
@@ -109,9 +128,14 @@ class SDERunner:
         Raises:
             RunError: after all sequences, if some failed.
         """
+        rank, size = world()
+        names = self.dataset.sequences()
+        mine = shard(self._frame_counts(names), rank, size) if size > 1 else names
+        if size > 1:
+            logger.info("Worker {} of {} tracks {} of the {} sequences: {}".format(
+                rank, size, len(mine), len(names), ', '.join(mine) or 'none'))
         finished, failed, stats = {}, {}, {}
-        totals = {'frames': 0, 'seconds': 0., 'tracking_seconds': 0.}
-        for name in self.dataset.sequences():
+        for name in mine:
             logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
             outputs = None
             try:
@@ -125,20 +149,50 @@ class SDERunner:
                 if outputs is not None:
                     outputs.abort()
                 continue
-            finished[name] = (seq, outputs)
-            for k in totals:
-                totals[k] += stats[name][k]
-        if totals['frames']:
-            logger.info("Time elapsed: {:.2f} seconds for {} frames, FPS: {:.2f} end to end, {:.2f} tracking "
-                        "(models + tracker)".format(totals['seconds'], totals['frames'],
-                                                  totals['frames'] / totals['seconds'],
-                                                  totals['frames'] / max(totals['tracking_seconds'], 1e-9)))
-        if evaluate:
-            failed.update(self._evaluate(finished, output_dir, convention))
+            finished[name] = outputs.by_frame
+        if size > 1:
+            # Every worker learns every sequence's outcome, so all exit alike; rank 0 alone reports.
+            reports = gather((finished, failed, stats), size)
+            finished, failed, stats = ({k: r[i][k] for k in names for r in reports if k in r[i]} for i in range(3))
+        if rank == 0:
+            self._log_speed(stats, size)
+            if evaluate:
+                failed.update(self._evaluate(finished, output_dir, convention))
         if failed:
             raise RunError("{} of {} sequences failed: {}".format(
                 len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
         return stats
+
+    def _prepared(self, seq, frames):
+        """Per frame (frame id, image, saved detections inside the frame, their scores, their ReID crops or None):
+        everything that needs no model, so that it can run ahead in another thread."""
+        crop = self.detector is None and hasattr(self.embedder, 'crops')
+        for frame_id, image, tlwh, score in frames:
+            if self.detector is None:
+                tlwh, score = _inside(tlwh, score, image, seq)
+            yield frame_id, image, tlwh, score, self.embedder.crops(image, tlwh) if crop else None
+
+    def _frame_counts(self, names):
+        """Frames of each sequence, to balance the workers; a sequence that cannot be opened counts 0 (its
+        worker reports the error)."""
+        counts = {}
+        for name in names:
+            try:
+                counts[name] = len(self.dataset.sequence(name).frame_ids)
+            except (SequenceError, OSError):
+                counts[name] = 0
+        return counts
+
+    @staticmethod
+    def _log_speed(stats, workers):
+        frames = sum(s['frames'] for s in stats.values())
+        if not frames:
+            return
+        seconds = sum(s['seconds'] for s in stats.values())
+        tracking = sum(s['tracking_seconds'] for s in stats.values())
+        logger.info("Time elapsed: {:.2f} seconds for {} frames, FPS: {:.2f} end to end, {:.2f} tracking "
+                    "(models + tracker){}".format(seconds, frames, frames / seconds, frames / max(tracking, 1e-9),
+                                                  ", per worker; {} workers".format(workers) if workers > 1 else ''))
 
     def _track(self, seq, outputs, draw_threshold):
         tracker = self.make_tracker()
@@ -151,26 +205,26 @@ class SDERunner:
             raise SequenceError("{}: the {} needs the frames, but the sequence has none (no img1/ or video)".format(
                 seq.name, 'detector' if self.detector is not None else 'ReID model' if self.embedder is not None
                 else 'camera-motion compensation'))
-        frames = self.dataset.frames(seq, with_images=needs_pixels or draw)
-        # Seconds per stage: reading (decode, saved detections), detector, ReID (crops + model), tracker,
-        # output (draw, write).
+        frames = read_ahead(self._prepared(seq, self.dataset.frames(seq, with_images=needs_pixels or draw)),
+                            self.read_ahead)
+        # Seconds per stage: reading (decode, saved detections, crops: waiting for them when reading ahead),
+        # detector, ReID (model, and crops of a detector's boxes), tracker, output (draw, write).
         stages = dict.fromkeys(('read', 'detector', 'reid', 'tracker', 'output'), 0.)
         start = mark = time.perf_counter()
         progress = tqdm(frames, total=len(seq.frame_ids), desc=seq.name, unit='frame', leave=False)
-        for frame_id, image, tlwh, score in progress:
+        for frame_id, image, tlwh, score, crops in progress:
             arrived = time.perf_counter()
             stages['read'] += arrived - mark
             if self.detector is not None:
-                tlwh, score = self.detector(image)
+                tlwh, score = _inside(*self.detector(image), image, seq)
             t0 = time.perf_counter()
             stages['detector'] += t0 - arrived
-            size = image.shape[1::-1] if image is not None else seq.im_size
-            if size is not None:
-                # Boxes wholly outside the frame can be neither cropped nor scored against ground truth.
-                inside = ((tlwh[:, 0] < size[0]) & (tlwh[:, 1] < size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
-                          & (tlwh[:, 1] + tlwh[:, 3] > 0))
-                tlwh, score = tlwh[inside], score[inside]
-            embeddings = self.embedder(image, tlwh) if self.embedder is not None else None
+            if self.embedder is None:
+                embeddings = None
+            elif crops is not None:
+                embeddings = self.embedder.embed(crops)
+            else:
+                embeddings = self.embedder(image, tlwh)
             t1 = time.perf_counter()
             pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh[:, :2],
                                         tlwh[:, :2] + tlwh[:, 2:]], axis=1)
@@ -205,10 +259,11 @@ class SDERunner:
         return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
 
     def _evaluate(self, finished, output_dir, convention):
-        """Score the finished sequences that have ground truth; returns {sequence: error} of those whose ground
-        truth could not be used."""
+        """Score the finished sequences ({name: results by frame}) that have ground truth; returns {sequence:
+        error} of those whose ground truth could not be used."""
         scored, failed = [], {}
-        for name, (seq, outputs) in finished.items():
+        for name, results in finished.items():
+            seq = self.dataset.sequence(name)
             if seq.gt_path is None:
                 logger.info("{}: no gt/gt.txt, not evaluated".format(name))
                 continue
@@ -219,7 +274,7 @@ class SDERunner:
                 logger.info("{}: ground truth covers frames {}-{} (seqinfo.ini gtFrames): evaluating {} frames".format(
                     name, first, last, len(frames)))
             try:
-                scored.append((name, GroundTruth(seq.gt_path, name), outputs.by_frame, frames))
+                scored.append((name, GroundTruth(seq.gt_path, name), results, frames))
             except MOTFileError as e:
                 logger.error("{}: ground truth unusable, not evaluated: {}".format(name, e))
                 failed[name] = 'ground truth unusable: {}'.format(e)

@@ -10,6 +10,7 @@ from ppdet.utils.logger import setup_logger
 from ..deploy.export import export_reid
 from ..deploy.predictor import cpu_supports_bf16, create_predictor
 from ..utils.config import build, require
+from ..utils.distributed import cpu_threads
 from .crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
 from .weights import load_state_dict
 
@@ -119,14 +120,23 @@ class ReIDEmbedder:
 
     def __call__(self, image, tlwh):
         """N x D float32 embeddings of the boxes ``tlwh`` (N x 4) in the BGR ``image``; all in one batch."""
-        if len(tlwh) == 0:
+        return self.embed(self.crops(image, tlwh))
+
+    def crops(self, image, tlwh):
+        """The model's input for the boxes: N x 3 x H x W normalised crops (thread-safe: the runner cuts them
+        while reading ahead)."""
+        start = time.perf_counter()
+        batch = crop_batch(image, tlwh, self.input_size, self.mean, self.std) if len(tlwh) else None
+        self.seconds['crops'] += time.perf_counter() - start
+        return batch
+
+    def embed(self, batch):
+        """N x D float32 embeddings of a batch from :meth:`crops`."""
+        if batch is None:
             return np.zeros((0, self._dim), np.float32)
         start = time.perf_counter()
-        batch = crop_batch(image, tlwh, self.input_size, self.mean, self.std)
-        cropped = time.perf_counter()
         embeddings = np.asarray(self.model(batch), np.float32)
-        self.seconds['crops'] += cropped - start
-        self.seconds['model'] += time.perf_counter() - cropped
+        self.seconds['model'] += time.perf_counter() - start
         self._dim = embeddings.shape[1]
         return embeddings
 
@@ -155,4 +165,4 @@ def embedder_from_config(cfg, input_size):
     if backend == 'dygraph':
         return ReIDEmbedder(DygraphReID(layer), input_size)
     return ReIDEmbedder(fast_reid(layer, input_size, 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
-                                  int(cfg.get('cpu_threads', 0))), input_size)
+                                  cpu_threads(int(cfg.get('cpu_threads', 0)))), input_size)
