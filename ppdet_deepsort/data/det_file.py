@@ -23,7 +23,7 @@ from .mot_txt import MOTFileError, read_rows
 
 logger = setup_logger(__name__)
 
-__all__ = ['Detections', 'load_detections']
+__all__ = ['Detections', 'load_detections', 'inside_frame']
 
 
 class Detections:
@@ -126,9 +126,7 @@ def load_detections(path, num_frames=None, min_score=None, skip_invalid_rows=Fal
 
     keep = ~bad
     if im_size is not None:
-        # Negated comparisons so that absurd values (1e300, -inf after arithmetic) also count as outside.
-        outside = keep & ~((tlwh[:, 0] < im_size[0]) & (tlwh[:, 1] < im_size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
-                           & (tlwh[:, 1] + tlwh[:, 3] > 0))
+        outside = keep & ~inside_frame(tlwh, im_size)
         if outside.any():
             first = int(np.flatnonzero(outside)[0])
             logger.warning("{}: {} detections lie wholly outside the {}x{} frame and are dropped (first: line {}: "
@@ -147,6 +145,13 @@ def load_detections(path, num_frames=None, min_score=None, skip_invalid_rows=Fal
                        "det file of this sequence?".format(path, detections.last_frame, num_frames,
                                                           num_frames - detections.last_frame))
     return detections
+
+
+def inside_frame(tlwh, size):
+    """Which boxes (N x 4 tlwh) overlap a (width, height) frame at all; the others can be neither cropped nor
+    scored against ground truth. Written so that absurd values (1e300, NaN) count as outside."""
+    return ((tlwh[:, 0] < size[0]) & (tlwh[:, 1] < size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
+            & (tlwh[:, 1] + tlwh[:, 3] > 0))
 
 
 def _choose_layout(table):

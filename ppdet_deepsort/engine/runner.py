@@ -12,14 +12,15 @@ from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
 from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
+from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
 from ..metrics import GroundTruth, evaluate
 from ..reid.embedder import embedder_from_config
 from ..reid.weights import WeightsError
 from ..tracker.camera_motion import CameraMotion
 from ..utils.config import ConfigError, build, check_types, require
-from .detector import detector_from_config
 from ..utils.distributed import gather, shard, world
+from .detector import detector_from_config
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 
@@ -33,8 +34,7 @@ def _inside(tlwh, score, image, seq):
     size = image.shape[1::-1] if image is not None else seq.im_size
     if size is None:
         return tlwh, score
-    inside = ((tlwh[:, 0] < size[0]) & (tlwh[:, 1] < size[1]) & (tlwh[:, 0] + tlwh[:, 2] > 0)
-              & (tlwh[:, 1] + tlwh[:, 3] > 0))
+    inside = inside_frame(tlwh, size)
     return tlwh[inside], score[inside]
 
 
@@ -134,12 +134,12 @@ class SDERunner:
         if size > 1:
             logger.info("Worker {} of {} tracks {} of the {} sequences: {}".format(
                 rank, size, len(mine), len(names), ', '.join(mine) or 'none'))
-        finished, failed, stats = {}, {}, {}
+        finished, failed, stats, opened = {}, {}, {}, {}
         for name in mine:
             logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
             outputs = None
             try:
-                seq = self.dataset.sequence(name)
+                seq = opened[name] = self.dataset.sequence(name)
                 outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos)
                 stats[name] = self._track(seq, outputs, draw_threshold)
                 outputs.commit()
@@ -157,7 +157,7 @@ class SDERunner:
         if rank == 0:
             self._log_speed(stats, size)
             if evaluate:
-                failed.update(self._evaluate(finished, output_dir, convention))
+                failed.update(self._evaluate(finished, opened, output_dir, convention))
         if failed:
             raise RunError("{} of {} sequences failed: {}".format(
                 len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
@@ -258,12 +258,13 @@ class SDERunner:
             seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
         return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
 
-    def _evaluate(self, finished, output_dir, convention):
-        """Score the finished sequences ({name: results by frame}) that have ground truth; returns {sequence:
-        error} of those whose ground truth could not be used."""
+    def _evaluate(self, finished, opened, output_dir, convention):
+        """Score the finished sequences ({name: results by frame}) that have ground truth; ``opened``: the
+        sequences this worker tracked (others' are opened again). Returns {sequence: error} of those whose
+        ground truth could not be used."""
         scored, failed = [], {}
         for name, results in finished.items():
-            seq = self.dataset.sequence(name)
+            seq = opened[name] if name in opened else self.dataset.sequence(name)
             if seq.gt_path is None:
                 logger.info("{}: no gt/gt.txt, not evaluated".format(name))
                 continue

@@ -192,5 +192,7 @@ def _motmetrics_clear_id(data):
         accumulators.append(acc)
     summary = mm.metrics.create().compute_many(accumulators, metrics=list(_MOTMETRICS_NAMES),
                                                names=[name for name, _ in data], generate_overall=True)
-    return {name: {ours: (0. if np.isnan(v) else v) for theirs, ours in _MOTMETRICS_NAMES.items()
-                   for v in [float(row[theirs])]} for name, row in summary.iterrows()}
+    # motmetrics gives NaN for rates of an empty sequence (e.g. IDP without tracker boxes); ppdet prints 0 there.
+    summary = summary.astype(float).fillna(0.)
+    return {name: {ours: float(row[theirs]) for theirs, ours in _MOTMETRICS_NAMES.items()}
+            for name, row in summary.iterrows()}

@@ -56,9 +56,6 @@ class FastDeepSORTTracker(DeepSORTTracker):
     Args:
         input_size (list[int]): ReID input size [w, h] used to crop detections. Default [64, 192].
         min_box_area (float): output tracks with w*h <= this are dropped. Default 0 (keep all).
-        max_time_since_update (int): confirmed tracks are output while their last match is at most this many
-            frames old; 1 (deep_sort, ppdet's engine) also reports a track at its predicted box in the first
-            frame it misses, 0 only tracks matched in this frame (as ByteTrack and BoT-SORT). Default 1.
         vertical_ratio (float): output tracks with w/h > this are dropped; <= 0 disables. Default -1.
         budget (int): appearance features kept per track (oldest dropped first). Default 100.
         max_age (int): a confirmed track is deleted after more than this many frames without a match.
@@ -69,13 +66,16 @@ class FastDeepSORTTracker(DeepSORTTracker):
             Without embeddings (motion only) the cascade ranks candidates by 1 - IoU with the predicted
             box and the chi-square 0.95 Mahalanobis gate is the only threshold.
         max_iou_distance (float): largest 1 - IoU that may be matched in the IoU stage. Default 0.9.
-        motion_matching_threshold (float): without embeddings, the largest 1 - IoU with the predicted box
-            that the cascade matches (inside the gate); 1 lets the gate alone decide. Default 1.
         motion (str): motion model; only 'KalmanFilter'. Default 'KalmanFilter'.
         ppdet_compat (bool): reproduce ppdet 2.6 ``DeepSORTTracker`` output bit for bit, including
             its +1 px on every width and height when it turns x1y1x2y2 detections into tlwh and its
-            float32 rounding. For parity checks only; the options below must keep their defaults. Default
+            float32 rounding. For parity checks only; the keys below must keep their defaults. Default
             False.
+        max_time_since_update (int): confirmed tracks are output while their last match is at most this many
+            frames old; 1 (deep_sort, ppdet's engine) also reports a track at its predicted box in the first
+            frame it misses, 0 only tracks matched in this frame (as ByteTrack and BoT-SORT). Default 1.
+        motion_matching_threshold (float): without embeddings, the largest 1 - IoU with the predicted box
+            that the cascade matches (inside the gate); 1 lets the gate alone decide. Default 1.
         high_score_threshold (float): detections scoring below this neither start tracks nor take part in
             the cascade and IoU stages; they may only continue a confirmed track matched in the last frame,
             at IoU >= 0.5, after those stages (ByteTrack). 0 treats all alike. Default 0.
@@ -104,7 +104,6 @@ class FastDeepSORTTracker(DeepSORTTracker):
     def __init__(self,
                  input_size: List[int] = [64, 192],
                  min_box_area: float = 0,
-                 max_time_since_update: int = 1,
                  vertical_ratio: float = -1,
                  budget: int = 100,
                  max_age: int = 70,
@@ -112,9 +111,10 @@ class FastDeepSORTTracker(DeepSORTTracker):
                  metric_type: Literal['cosine', 'euclidean'] = 'cosine',
                  matching_threshold: float = 0.2,
                  max_iou_distance: float = 0.9,
-                 motion_matching_threshold: float = 1.,
                  motion: Literal['KalmanFilter'] = 'KalmanFilter',
                  ppdet_compat: bool = False,
+                 max_time_since_update: int = 1,
+                 motion_matching_threshold: float = 1.,
                  high_score_threshold: float = 0.,
                  low_score_threshold: float = 0.,
                  new_track_threshold: float = 0.,

@@ -87,13 +87,12 @@ def _check_overrides(cfg, opts):
         if key in plain_keys or key in TOOL_KEYS:
             continue
         what = 'section' if isinstance(value, dict) else 'key'
+        shown = key + ('.' + next(iter(value)) if isinstance(value, dict) and value else '')
         if isinstance(current, SchemaDict):
-            raise ConfigError("-o {}{}: this config does not use {} (the components it builds: {})".format(
-                key, '.' + next(iter(value)) if isinstance(value, dict) and value else '', key,
-                ', '.join(sorted(used))))
-        raise ConfigError("-o {}{}: no {} {} in this config{}".format(
-            key, '.' + next(iter(value)) if isinstance(value, dict) and value else '', what, key,
-            _did_you_mean(key, sorted(used) + plain_keys + list(TOOL_KEYS))))
+            raise ConfigError("-o {}: this config does not use {} (the components it builds: {})".format(
+                shown, key, ', '.join(sorted(used))))
+        raise ConfigError("-o {}: no {} {} in this config{}".format(
+            shown, what, key, _did_you_mean(key, sorted(used) + plain_keys + list(TOOL_KEYS))))
 
 
 def _did_you_mean(name, known):
