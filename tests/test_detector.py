@@ -2,6 +2,7 @@
 random weights, reduced input size, real frames. Box mapping from the letterboxed input, export of the
 detector on paddle 3, and the exported runner against the dygraph path."""
 
+import json
 import os
 import shutil
 import textwrap
@@ -11,7 +12,7 @@ import pytest
 from conftest import MOT17, REPO, pets_clip, run_tool
 from ppdet.data.transform import LetterBoxResize
 
-from ppdet_deepsort.engine.detector import letterbox_to_image
+from ppdet_deepsort.engine.detector import compare_boxes, letterbox_to_image
 
 SMALL = """
 _BASE_: ['{base}']
@@ -35,20 +36,31 @@ JDEBBoxPostProcess:
 RANDOM_WEIGHTS = """
 import sys
 sys.path.insert(0, {repo!r})
-import numpy as np, paddle, ppdet_deepsort
+import cv2, paddle, ppdet_deepsort
 from ppdet.core.workspace import load_config, create
-load_config({config!r})
+from ppdet_deepsort.engine.detector import Detector, build_transforms
+from ppdet_deepsort.utils.random_weights import randomize_detector
+cfg = load_config({config!r})
 paddle.seed(0)
 model = create({arch!r})
-rng = np.random.RandomState(0)
-state = model.state_dict()
-for key, value in state.items():  # He-scaled random convolutions keep 53 layers of activations finite
-    if key.endswith('weight') and len(value.shape) == 4:
-        fan_in = int(np.prod(value.shape[1:]))
-        state[key] = paddle.to_tensor((rng.normal(0, 1, value.shape) / np.sqrt(fan_in)).astype('float32'))
-model.set_state_dict(state)
+reader = cfg.get('TestMOTReader') or cfg['TestReader']
+frame = cv2.imread({frame!r})
+randomize_detector(model, Detector(None, build_transforms(reader['sample_transforms']), True).inputs(frame)
+                   if {calibrate!r} else None)
 paddle.save(model.state_dict(), {out!r})
 """
+FRAME = os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1', '000001.jpg')
+
+
+def random_weights(folder, config, calibrate=False, arch='YOLOv3'):
+    """Random weights for the detector of ``config`` (utils/random_weights): calibrated on a real frame for
+    realistic boxes, or not, for boxes steady enough to track."""
+    weights = folder / (config.stem + '_random{}.pdparams'.format('_calibrated' if calibrate else ''))
+    script = folder / (weights.stem + '.py')
+    script.write_text(RANDOM_WEIGHTS.format(repo=REPO, config=str(config), arch=arch, frame=FRAME, out=str(weights),
+                                            calibrate=calibrate))
+    run_tool(str(script))
+    return weights
 
 
 def small_config(folder, base, reader='TestReader'):
@@ -71,11 +83,7 @@ def jde(tmp_path_factory):
             reid_weights: %s
             det_score_threshold: 0.0
             ''' % os.path.join(REPO, 'weights', 'osnet_x0_25_msmt17.pdparams')))
-    weights = folder / 'jde_random.pdparams'
-    script = folder / 'weights.py'
-    script.write_text(RANDOM_WEIGHTS.format(repo=REPO, config=str(detector), arch='YOLOv3', out=str(weights)))
-    run_tool(str(script))
-    return detector, tracking, weights
+    return detector, tracking, random_weights(folder, detector)
 
 
 def test_letterbox_mapping_lands_where_the_pixels_went():
@@ -113,6 +121,62 @@ def test_detector_pipeline_runs_on_real_frames(tmp_path, jde):
     assert bad.returncode == 1 and 'are for configs with detector: None' in bad.stdout
 
 
+SMALL_PPYOLOE = """
+_BASE_: ['{base}']
+TestReader: &small
+  inputs_def:
+    image_shape: [3, 320, 320]
+  sample_transforms:
+    - Decode: {{}}
+    - Resize: {{target_size: [320, 320], keep_ratio: False, interp: 2}}
+    - NormalizeImage: {{mean: [0., 0., 0.], std: [1., 1., 1.], norm_type: none}}
+    - Permute: {{}}
+TestMOTReader: *small
+EvalMOTReader: *small
+"""
+
+
+@pytest.fixture(scope='module')
+def ppyoloe(tmp_path_factory):
+    """PP-YOLOE+ s at 320x320: the detector config, the tracking config and random weights."""
+    folder = tmp_path_factory.mktemp('ppyoloe')
+    configs = []
+    for base in ('ppyoloe_plus_crn_s_640.yml', 'deepsort_ppyoloe_osnet_x0_25.yml'):
+        path = folder / base.replace('.yml', '_small.yml')
+        path.write_text(SMALL_PPYOLOE.format(base=os.path.join(REPO, 'configs/mot/deepsort', base)))
+        configs.append(path)
+    return configs[0], configs[1], random_weights(folder, configs[0], calibrate=True)
+
+
+def test_fast_path_gives_the_dygraph_boxes(jde, ppyoloe):
+    """tools/benchmark_detector.py on real frames: the exported detector with oneDNN (the conv + leaky ReLU
+    fusion left out, upsampling traced as a broadcast, RepVGG blocks fused) returns dygraph's boxes."""
+    proc = run_tool('tools/benchmark_detector.py', '--frames', '1', '--configs', str(jde[0]), str(ppyoloe[0]))
+    report = json.loads(proc.stdout[proc.stdout.index('{'):])
+    rows = {row['config']: row for row in report['detectors'] if row['precision'] == 'fp32'}
+    assert set(rows) == {str(jde[0]), str(ppyoloe[0])}
+    for config, row in rows.items():
+        assert row['same_boxes'], row
+        assert row['boxes_per_frame'] >= 5 and row['max_abs_box_diff_px'] <= 0.5 and row['min_iou'] > 0.9, row
+        assert row['builtin_ms_per_frame'] > 0 and row['plugin_ms_per_frame'] > 0
+    assert rows[str(jde[0])]['input_size'] == '288x160' and rows[str(ppyoloe[0])]['input_size'] == '320x320'
+
+
+def test_compare_boxes_pairs_boxes_whatever_their_order():
+    rng = np.random.RandomState(0)
+    xy = rng.uniform(0, 500, (20, 2))
+    boxes = np.column_stack([np.zeros(20), rng.uniform(0.3, 1, 20), xy, xy + rng.uniform(20, 80, (20, 2))])
+    same = compare_boxes(boxes[::-1], boxes)
+    assert same['same_count'] and same['max_abs_box_diff_px'] == 0 and same['min_iou'] == 1
+    moved = boxes.copy()
+    moved[3, 2:] += 2.
+    assert compare_boxes(moved, boxes)['max_abs_box_diff_px'] == pytest.approx(2.)
+    assert not compare_boxes(boxes[1:], boxes)['same_count']
+    relabelled = boxes.copy()
+    relabelled[0, 0] = 1  # never paired with a box of another class
+    assert not compare_boxes(relabelled, boxes)['same_count']
+
+
 def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     detector, tracking, weights = jde
     run_tool('tools/export_model.py', '-c', str(detector), '-o', 'weights={}'.format(weights),
@@ -123,12 +187,13 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     assert 'scaled: false' in (det_dir / 'infer_cfg.yml').read_text()
 
     clip = pets_clip(tmp_path, 8) / 'walk.avi'
-    run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
-             str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip), '--threshold', '0',
-             '--output_dir', str(tmp_path / 'deploy'))
+    deploy = run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
+                      str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip),
+                      '--threshold', '0', '--output_dir', str(tmp_path / 'deploy'))
+    assert 'runs with paddle.inference on CPU (fp32, oneDNN)' in deploy.stdout
     run_tool('tools/infer_mot.py', '-c', str(tracking), '--video_file', str(clip), '--output_dir',
              str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
-             'FastDeepSORTTracker.max_age=30', 'FastDeepSORTTracker.matching_threshold=0.4')
+             'det_backend=dygraph', 'FastDeepSORTTracker.max_age=30', 'FastDeepSORTTracker.matching_threshold=0.4')
     deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'walk.txt', delimiter=',', ndmin=2)
     dygraph = np.loadtxt(tmp_path / 'tools' / 'mot_results' / 'walk.txt', delimiter=',', ndmin=2)
     assert len(deployed) >= 5 and deployed.shape == dygraph.shape
@@ -137,20 +202,37 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     np.testing.assert_allclose(deployed[:, 2:6], dygraph[:, 2:6], atol=0.1)
 
 
-def test_a_general_detector_config(tmp_path):
-    """PP-YOLOE+ s, a light general detector ppdet registers, also drives the pipeline (boxes rescaled)."""
-    config = tmp_path / 'ppyoloe.yml'
-    config.write_text("_BASE_: ['{}']\narchitecture: YOLOv3\n".format(
-        os.path.join(REPO, 'configs/mot/deepsort/deepsort_ppyoloe_osnet_x0_25.yml')))
-    weights = tmp_path / 'ppyoloe_random.pdparams'
-    script = tmp_path / 'weights.py'
-    script.write_text(RANDOM_WEIGHTS.format(repo=REPO, config=str(config), arch='YOLOv3', out=str(weights)))
-    run_tool(str(script))
+def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, ppyoloe):
+    """PP-YOLOE+ s, a light general detector ppdet registers (boxes rescaled): exported, reloaded by
+    paddle.inference, and the exported runner gives the tracks tools/infer_mot.py gives (fast path)."""
+    detector, tracking, weights = ppyoloe
+    settings = ['det_score_threshold=0.3', 'det_class_ids=[]']  # every class: random weights
+    run_tool('tools/export_model.py', '-c', str(detector), '-o', 'weights={}'.format(weights), *settings,
+             '--output_dir', str(tmp_path / 'inference'))
+    # random weights give small boxes that move from frame to frame: accept any pair to get tracks to compare
+    lenient = ['FastDeepSORTTracker.max_iou_distance=1.0', 'FastDeepSORTTracker.n_init=1']
+    run_tool('tools/export_model.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '-o', *lenient,
+             '--output_dir', str(tmp_path / 'inference'))
     frames = tmp_path / 'frames'
     shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
-    out = tmp_path / 'out'
-    proc = run_tool('tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_ppyoloe_osnet_x0_25.yml',
-                    '--image_dir', str(frames), '--output_dir', str(out), '-o', 'det_weights={}'.format(weights),
-                    'det_score_threshold=0.0', 'det_class_ids=[]')
-    assert 'Detector YOLOv3 (rescaled boxes)' in proc.stdout
-    assert (out / 'mot_results' / 'frames.txt').exists()
+    tools = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', str(frames), '--output_dir',
+                     str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32', *settings,
+                     *lenient)
+    assert 'Detector YOLOv3 (rescaled boxes)' in tools.stdout
+    assert 'Detector YOLOv3 runs with paddle.inference on CPU (fp32, oneDNN)' in tools.stdout
+    run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'inference' / detector.stem),
+             '--reid_model_dir', str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
+             '--output_dir', str(tmp_path / 'deploy'))
+    deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+    tooled = np.loadtxt(tmp_path / 'tools' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+    assert len(tooled) >= 5 and deployed.shape == tooled.shape
+    np.testing.assert_array_equal(deployed[:, :2], tooled[:, :2])
+    np.testing.assert_allclose(deployed[:, 2:6], tooled[:, 2:6], atol=0.01)
+
+
+def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):
+    _, tracking, weights = ppyoloe
+    proc = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', os.path.dirname(FRAME), '-o',
+                    'det_weights={}'.format(weights), 'det_backend=onnx', '--output_dir', str(tmp_path), check=False)
+    assert proc.returncode == 1
+    assert "det_backend" in proc.stdout and "'inference', 'tensorrt' or 'dygraph'" in proc.stdout

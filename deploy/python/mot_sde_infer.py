@@ -27,7 +27,7 @@ from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
 from ppdet_deepsort.deploy import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
 from ppdet_deepsort.deploy.predictor import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.engine.detector import Detector, InferenceDetector, build_transforms, check_scaled_flag  # noqa
+from ppdet_deepsort.engine.detector import Detector, build_transforms, check_scaled_flag, inference_detector  # noqa
 from ppdet_deepsort.reid.embedder import InferenceReID, ReIDEmbedder  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.utils.cli import add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
@@ -48,12 +48,14 @@ def parse_args():
     parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track.')
     parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: input\'s).')
     parser.add_argument('--device', type=str, default='CPU', help='CPU or GPU.')
-    parser.add_argument('--run_mode', type=str, default='paddle', help='Only paddle (no TensorRT here).')
+    parser.add_argument('--run_mode', type=str, default='paddle', choices=['paddle', 'trt_fp32', 'trt_fp16'],
+                        help='paddle, or TensorRT for the detector on the GPU (the ReID model runs with paddle).')
     parser.add_argument('--cpu_threads', type=int, default=0,
                         help="Math library threads; 0 uses every core (shared among the launcher's workers).")
     parser.add_argument('--enable_mkldnn', type=ast.literal_eval, default=True, help='Use oneDNN on the CPU.')
     parser.add_argument('--enable_mkldnn_bfloat16', type=ast.literal_eval, default=False,
-                        help='bfloat16 on CPUs with native support (AVX512-BF16/AMX).')
+                        help='bfloat16 on CPUs with native support (AVX512-BF16/AMX); the detector keeps it only '
+                             'if its boxes on the first frame agree with fp32.')
     parser.add_argument('--output_dir', type=str, default='output', help='Folder for the results.')
     parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
     parser.add_argument('--save_mot_txts', action='store_true',
@@ -73,8 +75,6 @@ def main():
                           'detections, {video or folder name}.txt)')
     if (FLAGS.video_file is None) == (FLAGS.image_dir is None):
         raise ConfigError('give exactly one of --video_file and --image_dir')
-    if FLAGS.run_mode != 'paddle':
-        raise ConfigError('--run_mode {}: only paddle is supported'.format(FLAGS.run_mode))
     device = FLAGS.device.upper()
     if device not in ('CPU', 'GPU'):
         raise ConfigError('--device must be CPU or GPU, got {}'.format(FLAGS.device))
@@ -103,9 +103,11 @@ def main():
     if FLAGS.model_dir:
         transforms, scaled, threshold, class_ids = read_detector_infer_cfg(FLAGS.model_dir)
         check_scaled_flag(FLAGS.scaled, scaled, FLAGS.model_dir)
-        detector = Detector(InferenceDetector(FLAGS.model_dir, device=device, cpu_threads=threads),
-                            build_transforms(transforms), scaled,
-                            threshold if FLAGS.threshold is None else FLAGS.threshold, class_ids)
+        threshold = threshold if FLAGS.threshold is None else FLAGS.threshold
+        det_precision = 'fp16' if FLAGS.run_mode == 'trt_fp16' else 'auto' if precision == 'bf16' else 'fp32'
+        model = inference_detector(FLAGS.model_dir, device, det_precision, threads, FLAGS.run_mode != 'paddle',
+                                   FLAGS.enable_mkldnn, threshold, os.path.basename(os.path.normpath(FLAGS.model_dir)))
+        detector = Detector(model, build_transforms(transforms), scaled, threshold, class_ids)
     dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir)
     if FLAGS.video_file:
         dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)

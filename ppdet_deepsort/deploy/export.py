@@ -7,6 +7,7 @@ import copy
 import os
 
 import paddle
+import paddle.nn.functional as F
 from paddle.static import InputSpec
 from ppdet.modeling.layers import MultiClassNMS
 
@@ -74,20 +75,51 @@ def _static_nms(layer):
             setattr(owner, name, value)
 
 
+@contextlib.contextmanager
+def _onednn_safe_upsampling():
+    """Trace whole-number nearest upsampling (the FPN and PAN necks' ``F.interpolate(x, scale_factor=2.)``) as
+    a broadcast and a reshape, which give the same values: paddle 3.3's oneDNN executor cannot run
+    ``nearest_interp`` at all (it does not convert the op's float64 ``scale`` attribute, whatever its value),
+    so a model holding one fails at its first run with oneDNN on."""
+    interpolate = F.interpolate
+
+    def upsample(x, size=None, scale_factor=None, mode='nearest', align_corners=False, align_mode=0,
+                 data_format='NCHW', name=None):
+        if (mode == 'nearest' and size is None and data_format == 'NCHW' and isinstance(scale_factor, (int, float))
+                and scale_factor == int(scale_factor) >= 1 and all(d > 0 for d in x.shape[1:])):
+            s = int(scale_factor)
+            _, c, h, w = x.shape
+            return x.reshape([-1, c, h, 1, w, 1]).expand([-1, c, h, s, w, s]).reshape([-1, c, h * s, w * s])
+        return interpolate(x, size, scale_factor, mode, align_corners, align_mode, data_format, name)
+
+    F.interpolate = upsample
+    try:
+        yield
+    finally:
+        F.interpolate = interpolate
+
+
 def export_detector(layer, image_shape, output_dir):
     """Save a ppdet detector (inputs 'image' [N, 3, H, W], 'im_shape', 'scale_factor'; outputs 'bbox',
     'bbox_num') to ``output_dir/model.*``. ``image_shape`` is [3, H, W] of its reader.
+
+    As ppdet's own export does, re-parameterizable blocks (PP-YOLOE's RepVGG) are first fused into the single
+    convolution they stand for; besides being faster, that removes the ``if`` on their ``alpha`` parameter,
+    which paddle 3.3 saves as a program it cannot load back.
 
     Returns:
         the path prefix of the saved model.
     """
     layer = _static_copy(layer)
+    for sublayer in layer.sublayers():
+        if hasattr(sublayer, 'convert_to_deploy'):
+            sublayer.convert_to_deploy()
     spec = {'image': InputSpec([None] + list(image_shape), 'float32', 'image'),
             'im_shape': InputSpec([None, 2], 'float32', 'im_shape'),
             'scale_factor': InputSpec([None, 2], 'float32', 'scale_factor')}
     os.makedirs(output_dir, exist_ok=True)
     prefix = os.path.join(output_dir, MODEL_PREFIX)
-    with _static_nms(layer):
+    with _static_nms(layer), _onednn_safe_upsampling():
         static = paddle.jit.to_static(layer, input_spec=[spec], full_graph=True)
         # paddle.jit.save refuses inputs the outputs do not depend on (JDE YOLOv3 uses only 'image'): save
         # with the inputs the traced program reads.

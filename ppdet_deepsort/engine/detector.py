@@ -8,19 +8,26 @@ letterboxed network input, which must be mapped back here. The kind follows from
 rather than from a flag, so a wrong ``--scaled`` cannot silently give misplaced boxes.
 """
 
+import tempfile
+
 import numpy as np
 import paddle
 import ppdet.data.transform as transform
 from ppdet.utils.logger import setup_logger
+from scipy.optimize import linear_sum_assignment
 
-from ..deploy.predictor import create_predictor
+from ..deploy.export import export_detector
+from ..deploy.predictor import CheckedOnFirstCall, create_predictor, resolve_precision
+from ..metrics.conventions import box_iou
 from ..reid.weights import load_state_dict
 from ..utils.config import ConfigError, build, require
+from ..utils.distributed import cpu_threads
 
 logger = setup_logger(__name__)
 
-__all__ = ['Detector', 'DygraphDetector', 'InferenceDetector', 'build_transforms', 'letterbox_to_image',
-           'outputs_scaled', 'detector_from_config', 'load_detector', 'input_shape', 'check_scaled_flag']
+__all__ = ['Detector', 'DygraphDetector', 'InferenceDetector', 'inference_detector', 'fast_detector', 'compare_boxes',
+           'build_transforms', 'letterbox_to_image', 'outputs_scaled', 'detector_from_config', 'load_detector',
+           'input_shape', 'check_scaled_flag']
 
 UNSCALED_POST_PROCESS = ('JDEBBoxPostProcess', )  # boxes stay in the letterboxed input
 
@@ -94,14 +101,20 @@ class DygraphDetector:
 
 
 class InferenceDetector:
-    """An exported ppdet detector run by ``paddle.inference``.
+    """An exported ppdet detector run by ``paddle.inference``; arguments as :func:`create_predictor`.
 
-    oneDNN is off by default: on paddle 3.3 its fusion passes crash on JDE YOLOv3 (segmentation fault in
-    the conv + activation fusion, then an unsupported attribute in the post-process).
+    With oneDNN, the conv + activation fusion is left out: on paddle 3.3 its PIR pass
+    (``conv_activation_mkldnn_fuse_pass``) crashes the process with a segmentation fault while fusing
+    DarkNet-53's convolutions with their leaky ReLU (it reads the slope as the wrong attribute type).
+    ``delete_pass`` only matches it under its pre-PIR name. Fusing convolution with batch norm, the bulk of the
+    gain, is kept; on PP-YOLOE+ leaving the fusion out measured no slower.
     """
 
-    def __init__(self, model_dir, device='CPU', mkldnn=False, cpu_threads=0):
-        self._predictor = create_predictor(model_dir, device, mkldnn, 'fp32', cpu_threads)
+    ONEDNN_BROKEN_PASSES = ('conv_activation_onednn_fuse_pass', )
+
+    def __init__(self, model_dir, device='CPU', mkldnn=True, precision='fp32', cpu_threads=0, tensorrt=False):
+        self._predictor = create_predictor(model_dir, device, mkldnn, precision, cpu_threads,
+                                           self.ONEDNN_BROKEN_PASSES if mkldnn else (), tensorrt)
 
     def __call__(self, inputs):
         for name in self._predictor.get_input_names():
@@ -112,6 +125,91 @@ class InferenceDetector:
         bbox, bbox_num = (self._predictor.get_output_handle(n).copy_to_cpu()
                           for n in self._predictor.get_output_names()[:2])
         return bbox, bbox_num
+
+
+def inference_detector(model_dir, device='CPU', precision='auto', cpu_threads=0, tensorrt=False, mkldnn=True,
+                       score_threshold=0.3, name='detector'):
+    """An exported detector run by ``paddle.inference``: oneDNN on the CPU (unless ``mkldnn`` is False), the
+    GPU (optionally through TensorRT) otherwise.
+
+    ``precision``: 'fp32', 'bf16' (CPUs with native bfloat16 only), or 'auto': bf16 where the CPU has it, kept
+    only if its boxes scoring at least ``score_threshold`` on the first frame agree with fp32's (same boxes,
+    IoU >= 0.9, scores within 0.02). With TensorRT, 'fp16' is also accepted.
+    """
+    cpu = device.upper() == 'CPU'
+    if tensorrt and cpu:
+        logger.warning("TensorRT needs the GPU; running {} with paddle.inference on the CPU".format(name))
+        tensorrt = False
+    if precision == 'fp16':
+        precision = 'fp16' if tensorrt else 'fp32'  # fp16 is TensorRT's
+    elif mkldnn or not cpu:
+        precision = resolve_precision(precision, device, 'det_precision')
+    else:
+        precision = 'fp32'  # bf16 runs on oneDNN only
+
+    def predictor(kind):
+        return InferenceDetector(model_dir, device, mkldnn, kind, cpu_threads, tensorrt)
+
+    if precision == 'bf16?':
+        model = CheckedOnFirstCall(predictor('bf16'), predictor('fp32'),
+                                   lambda fast, ref: _close_boxes(fast, ref, score_threshold), name)
+    else:
+        model = predictor(precision)
+    logger.info("Detector {} runs with paddle.inference on {} ({}{})".format(
+        name, device.upper(), 'bf16 if it agrees with fp32 on the first frame' if precision == 'bf16?' else precision,
+        (', oneDNN' if mkldnn else '') if cpu else ', TensorRT' if tensorrt else ''))
+    return model
+
+
+def fast_detector(layer, image_shape, device='CPU', precision='auto', cpu_threads=0, tensorrt=False,
+                  score_threshold=0.3):
+    """``layer`` exported (to a temporary folder, gone once the predictor has loaded it) and run by
+    :func:`inference_detector` with these arguments."""
+    with tempfile.TemporaryDirectory(prefix='ppdet_deepsort_det_') as folder:
+        export_detector(layer, image_shape, folder)
+        return inference_detector(folder, device, precision, cpu_threads, tensorrt, score_threshold=score_threshold,
+                                  name=type(layer).__name__)
+
+
+def compare_boxes(a, b):
+    """How close two detectors' outputs (N x 6 arrays [class, score, x1, y1, x2, y2]) are, box for box: the
+    boxes are paired so that the coordinate differences are smallest (order among near-equal scores may
+    differ between kernels), never across classes.
+
+    Returns:
+        dict: ``same_count`` (as many boxes of each class), and over the pairs ``max_abs_box_diff_px`` (largest
+        coordinate difference), ``max_score_diff`` and ``min_iou`` (0, 0 and 1 when there are none).
+    """
+    a, b = np.asarray(a, np.float64).reshape(-1, 6), np.asarray(b, np.float64).reshape(-1, 6)
+    result = {'same_count': np.array_equal(np.sort(a[:, 0]), np.sort(b[:, 0])), 'max_abs_box_diff_px': 0.,
+              'max_score_diff': 0., 'min_iou': 1.}
+    diff = np.abs(a[:, None, 2:] - b[None, :, 2:]).max(axis=2)
+    same_class = a[:, None, 0] == b[None, :, 0]
+    rows, cols = linear_sum_assignment(np.where(same_class, np.nan_to_num(diff, nan=1e12, posinf=1e12), 1e15))
+    keep = same_class[rows, cols]
+    rows, cols = rows[keep], cols[keep]
+    if len(rows):
+        result.update(max_abs_box_diff_px=float(diff[rows, cols].max()),
+                      max_score_diff=float(np.abs(a[rows, 1] - b[cols, 1]).max()),
+                      min_iou=float(np.diag(box_iou(_tlwh(a[rows]), _tlwh(b[cols]))).min()))
+    return result
+
+
+def _tlwh(rows):
+    return np.concatenate([rows[:, 2:4], rows[:, 4:6] - rows[:, 2:4]], axis=1)
+
+
+def _close_boxes(fast, reference, score_threshold, min_iou=0.9, max_score_diff=0.02):
+    """Whether bf16 boxes ((bbox, bbox_num) as a detector returns them) may stand for fp32's: the same boxes
+    above the score threshold, each overlapping its fp32 twin by IoU >= 0.9, scores within 0.02."""
+    kept = []
+    for bbox, bbox_num in (fast, reference):
+        bbox = np.asarray(bbox).reshape(-1, 6)[:int(np.sum(bbox_num))]
+        kept.append(bbox[bbox[:, 1] >= score_threshold])
+    close = compare_boxes(*kept)
+    agree = close['same_count'] and close['min_iou'] >= min_iou and close['max_score_diff'] <= max_score_diff
+    return agree, "{} and {} boxes, min IoU {:.3f}, max score difference {:.4f}".format(
+        len(kept[0]), len(kept[1]), close['min_iou'], close['max_score_diff'])
 
 
 class Detector:
@@ -191,14 +289,26 @@ def load_detector(cfg, section, weights_key, scaled_flag=None):
 
 def detector_from_config(cfg, name, mode='eval', scaled_flag=None):
     """The Detector a DeepSORT config asks for: the registered ppdet detector ``name`` with ``det_weights``,
-    fed by the reader's transforms (``EvalMOTReader`` in 'eval' mode, ``TestMOTReader`` otherwise)."""
+    fed by the reader's transforms (``EvalMOTReader`` in 'eval' mode, ``TestMOTReader`` otherwise), run as
+    ``det_backend`` says ('inference' by default, 'tensorrt' on the GPU, or 'dygraph') at ``det_precision``
+    ('auto', 'fp32' or 'bf16'; 'fp16' with TensorRT)."""
     reader_key = 'EvalMOTReader' if mode == 'eval' else 'TestMOTReader'
     reader = cfg.get(reader_key)
     if not isinstance(reader, dict) or 'sample_transforms' not in reader:
         raise ConfigError("{}: a detector needs {}.sample_transforms (e.g. LetterBoxResize, NormalizeImage, "
                           "Permute)".format(reader_key, reader_key))
+    backend = cfg.get('det_backend', 'inference')
+    precision = cfg.get('det_precision', 'auto')
+    require('config', 'det_backend', backend in ('inference', 'tensorrt', 'dygraph'),
+            "'inference', 'tensorrt' or 'dygraph'", backend)
+    require('config', 'det_precision', precision in ('auto', 'fp32', 'bf16') or (
+        precision == 'fp16' and backend == 'tensorrt'), "'auto', 'fp32' or 'bf16' ('fp16' with tensorrt)", precision)
     layer, scaled, threshold, class_ids = load_detector(cfg, 'DeepSORT.detector', 'det_weights', scaled_flag)
     logger.info("Detector {} ({} boxes), score >= {}, classes {}".format(
         name, 'rescaled' if scaled else 'letterboxed', threshold, class_ids or 'all'))
-    return Detector(DygraphDetector(layer), build_transforms(reader['sample_transforms']), scaled, threshold,
-                    class_ids)
+    if backend == 'dygraph':
+        model = DygraphDetector(layer)
+    else:
+        model = fast_detector(layer, input_shape(reader), 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
+                              cpu_threads(int(cfg.get('cpu_threads', 0))), backend == 'tensorrt', threshold)
+    return Detector(model, build_transforms(reader['sample_transforms']), scaled, threshold, class_ids)

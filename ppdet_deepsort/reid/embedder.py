@@ -8,7 +8,7 @@ import paddle
 from ppdet.utils.logger import setup_logger
 
 from ..deploy.export import export_reid
-from ..deploy.predictor import cpu_supports_bf16, create_predictor
+from ..deploy.predictor import CheckedOnFirstCall, create_predictor, resolve_precision
 from ..utils.config import build, require
 from ..utils.distributed import cpu_threads
 from .crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
@@ -55,12 +55,7 @@ def fast_reid(layer, input_size, device='CPU', precision='auto', cpu_threads=0):
     ``precision``: 'fp32', 'bf16' (CPUs with native bfloat16 only), or 'auto': bf16 where the CPU has it,
     kept only if its embeddings of the first real batch agree with fp32 (cosine >= 0.999).
     """
-    cpu = device.upper() == 'CPU'
-    if precision == 'auto':
-        precision = 'bf16?' if cpu and cpu_supports_bf16() else 'fp32'
-    elif precision == 'bf16' and not (cpu and cpu_supports_bf16()):
-        logger.warning("reid_precision: bf16 needs a CPU with native bfloat16 (AVX512-BF16/AMX); using fp32")
-        precision = 'fp32'
+    precision = resolve_precision(precision, device, 'reid_precision')
     with tempfile.TemporaryDirectory(prefix='ppdet_deepsort_reid_') as folder:
         export_reid(layer, input_size, folder)
 
@@ -68,38 +63,19 @@ def fast_reid(layer, input_size, device='CPU', precision='auto', cpu_threads=0):
             return InferenceReID(folder, device=device, mkldnn=True, precision=kind, cpu_threads=cpu_threads)
 
         if precision == 'bf16?':
-            model = _CheckedOnFirstBatch(predictor('bf16'), predictor('fp32'), type(layer).__name__)
+            model = CheckedOnFirstCall(predictor('bf16'), predictor('fp32'), _same_embeddings, type(layer).__name__)
         else:
             model = predictor(precision)
     logger.info("ReID model {} runs with paddle.inference on {} ({}{})".format(
         type(layer).__name__, device.upper(), 'bf16 if it agrees with fp32 on the first batch'
-        if precision == 'bf16?' else precision, ', oneDNN' if cpu else ''))
+        if precision == 'bf16?' else precision, ', oneDNN' if device.upper() == 'CPU' else ''))
     return model
 
 
-class _CheckedOnFirstBatch:
-    """Runs ``fast`` (bf16) but checks it once, on the first real batch, against ``reference`` (fp32), and
-    keeps whichever is right."""
-
-    MIN_COSINE = 0.999
-
-    def __init__(self, fast, reference, name):
-        self._fast, self._reference, self._name = fast, reference, name
-
-    def __call__(self, batch):
-        if self._reference is None:
-            return self._fast(batch)
-        fast, reference = self._fast(batch), self._reference(batch)
-        cosine = (fast * reference).sum(1) / (np.linalg.norm(fast, axis=1) * np.linalg.norm(reference, axis=1))
-        if cosine.min() >= self.MIN_COSINE:
-            logger.info("{}: bf16 embeddings agree with fp32 on the first {} crops (min cosine {:.5f}): using "
-                        "bf16".format(self._name, len(batch), cosine.min()))
-            self._reference = None
-            return fast
-        logger.warning("{}: bf16 embeddings differ from fp32 (min cosine {:.5f} < {}): using fp32".format(
-            self._name, cosine.min(), self.MIN_COSINE))
-        self._fast, self._reference = self._reference, None
-        return reference
+def _same_embeddings(fast, reference, min_cosine=0.999):
+    cosine = (fast * reference).sum(1) / (np.linalg.norm(fast, axis=1) * np.linalg.norm(reference, axis=1))
+    return cosine.min() >= min_cosine, "min cosine {:.5f} over {} crops, needed {}".format(
+        cosine.min(), len(fast), min_cosine)
 
 
 class ReIDEmbedder:

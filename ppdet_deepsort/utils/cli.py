@@ -57,7 +57,8 @@ def load_cfg(config, opts):
 
 # Top-level keys the tools read with a default, so a config need not set them.
 TOOL_KEYS = ('use_gpu', 'reid_weights', 'det_weights', 'weights', 'reid_backend', 'reid_precision', 'cpu_threads',
-             'det_score_threshold', 'det_class_ids', 'interpolate_max_gap', 'smooth_sigma', 'read_ahead')
+             'det_backend', 'det_precision', 'det_score_threshold', 'det_class_ids', 'interpolate_max_gap',
+             'smooth_sigma', 'read_ahead')
 
 
 def _used_components(cfg):
