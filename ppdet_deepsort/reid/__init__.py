@@ -1,4 +1,5 @@
+from .classifier import ReIDClassifier
 from .osnet import OSNetEmbedding
 from .pcb_pyramid import PCBPyramidEmbedding
 
-__all__ = ['OSNetEmbedding', 'PCBPyramidEmbedding']
+__all__ = ['OSNetEmbedding', 'PCBPyramidEmbedding', 'ReIDClassifier']

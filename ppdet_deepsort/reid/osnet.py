@@ -112,6 +112,7 @@ class OSNetEmbedding(nn.Layer):
         super().__init__()
         check_types(type(self).__name__, OSNetEmbedding.__init__, locals())
         c = _CHANNELS[model_name]
+        self.feature_dim = feature_dim
         self.conv1 = _ConvBN(3, c[0], 7, stride=2, padding=3)
         self.maxpool = nn.MaxPool2D(3, stride=2, padding=1)
         self.conv2 = _stage(c[0], c[1], True)

@@ -38,6 +38,8 @@ class PCBPyramidEmbedding(nn.Layer):
         last_conv_stride (int): stride of the backbone's last stage. Default 1.
     """
 
+    TRAINING_HEADS = ('pyramid_fc_list0.', )  # sized by the training set; loaded only when the sizes agree
+
     def __init__(self,
                  model_name: Literal['ResNet101', 'ResNet50'] = 'ResNet101',
                  num_stripes: int = 6,

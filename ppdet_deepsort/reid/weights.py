@@ -34,7 +34,11 @@ def resolve_weights(weights, what='reid_weights'):
 
 
 def load_state_dict(model, weights, what='reid_weights'):
-    """Load ``weights`` into ``model`` only if every parameter and buffer matches by name and shape."""
+    """Load ``weights`` into ``model`` only if every parameter and buffer matches by name and shape.
+
+    The exception are training-only classifier heads, whose size is the training set's identity count:
+    keys under a model's ``TRAINING_HEADS`` prefixes that are missing, extra or of another size are left as
+    the model has them (they never run when embedding)."""
     path = resolve_weights(weights, what)
     try:
         state = paddle.load(path)
@@ -45,6 +49,14 @@ def load_state_dict(model, weights, what='reid_weights'):
         raise WeightsError("{} {} holds a {}, not a state dict".format(what, path, type(state).__name__))
     expected = {k: list(v.shape) for k, v in model.state_dict().items()}
     given = {k: list(v.shape) for k, v in state.items()}
+    heads = tuple(getattr(model, 'TRAINING_HEADS', ()))
+    skipped = sorted(k for k in set(expected) | set(given) if k.startswith(heads) and expected.get(k) != given.get(k))
+    if skipped:
+        logger.info("{}: the classifier heads ({}, {} keys) are sized for other identities: left as initialized"
+                    .format(what, ', '.join(heads), len(skipped)))
+        state = {k: v for k, v in state.items() if k not in skipped}
+        expected = {k: v for k, v in expected.items() if k not in skipped}
+        given = {k: v for k, v in given.items() if k not in skipped}
     missing = sorted(set(expected) - set(given))
     unexpected = sorted(set(given) - set(expected))
     mis_shaped = sorted(k for k in set(expected) & set(given) if expected[k] != given[k])

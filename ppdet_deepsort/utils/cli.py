@@ -22,7 +22,7 @@ __all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_to
            'add_scaled_flag', 'add_convention_flag']
 
 
-def load_cfg(config, opts):
+def load_cfg(config, opts, builds=()):
     """Load a YAML config (with ``_BASE_``) and apply ``-o key=value`` overrides.
 
     ppdet merges overrides as dicts, which would replace a YAML-tagged object such as
@@ -30,13 +30,14 @@ def load_cfg(config, opts):
     overridden arguments instead, so ``-o EvalMOTDataset.data_root=...`` works (and is type-checked).
 
     ppdet also merges overrides that nothing reads (a misspelt section or key) without a word, and the run then
-    goes on with the defaults; here they are refused, naming the closest known names.
+    goes on with the defaults; here they are refused, naming the closest known names. ``builds`` names the
+    components the tool builds besides the architecture's (e.g. the training tool's LearningRate).
     """
     try:
         cfg = load_config(config)
     except FileNotFoundError as e:
         raise ConfigError("config file not found: {}".format(e.filename)) from None
-    _check_overrides(cfg, opts or {})
+    _check_overrides(cfg, opts or {}, builds)
     plain = {}
     for key, value in (opts or {}).items():
         current = cfg.get(key)
@@ -61,9 +62,10 @@ TOOL_KEYS = ('use_gpu', 'reid_weights', 'det_weights', 'weights', 'reid_backend'
              'smooth_sigma', 'read_ahead')
 
 
-def _used_components(cfg):
-    """Registered components this config builds: the architecture and every component its sections name."""
-    used, todo = set(), [cfg.get('architecture')]
+def _used_components(cfg, builds=()):
+    """Registered components this config builds: the architecture, ``builds``, and every component their
+    sections name."""
+    used, todo = set(), [cfg.get('architecture')] + list(builds)
     while todo:
         name = todo.pop()
         if isinstance(name, str) and name not in used and isinstance(cfg.get(name), SchemaDict):
@@ -72,8 +74,8 @@ def _used_components(cfg):
     return used
 
 
-def _check_overrides(cfg, opts):
-    used = _used_components(cfg)
+def _check_overrides(cfg, opts, builds=()):
+    used = _used_components(cfg, builds)
     plain_keys = [k for k, v in cfg.items() if not isinstance(v, SchemaDict)]
     for key, value in opts.items():
         current = cfg.get(key)
