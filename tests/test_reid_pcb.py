@@ -64,7 +64,7 @@ def test_mismatched_checkpoints_are_refused_with_the_keys(tmp_path):
     state = {k: v for k, v in model.state_dict().items()}
     del state['pyramid_conv_list0.3.1._mean']
     state['head.extra.weight'] = paddle.zeros([3])
-    state['pyramid_fc_list0.0.weight'] = paddle.zeros([128, 10])
+    state['pyramid_conv_list0.0.0.bias'] = paddle.zeros([64])
     path = str(tmp_path / 'bad.pdparams')
     paddle.save(state, path)
     with pytest.raises(WeightsError) as error:
@@ -72,7 +72,17 @@ def test_mismatched_checkpoints_are_refused_with_the_keys(tmp_path):
     message = str(error.value)
     assert 'missing keys (1): pyramid_conv_list0.3.1._mean' in message
     assert 'unexpected keys (1): head.extra.weight' in message
-    assert 'wrong shape keys (1): pyramid_fc_list0.0.weight (checkpoint [128, 10], model [128, 751])' in message
+    assert 'wrong shape keys (1): pyramid_conv_list0.0.0.bias (checkpoint [64], model [128])' in message
+    # the training-only classifier heads, sized by a fine-tuning set's identities, are the one exception
+    tuned = {k: v for k, v in model.state_dict().items()}
+    tuned.update({'pyramid_fc_list0.{}.{}'.format(i, k): paddle.zeros(shape) for i in range(21)
+                  for k, shape in (('weight', [128, 10]), ('bias', [10]))})
+    paddle.save(tuned, str(tmp_path / 'tuned.pdparams'))
+    fresh = PCBPyramidEmbedding('ResNet50')
+    load_state_dict(fresh, str(tmp_path / 'tuned.pdparams'))
+    np.testing.assert_array_equal(fresh.state_dict()['pyramid_conv_list0.3.1._mean'].numpy(),
+                                  model.state_dict()['pyramid_conv_list0.3.1._mean'].numpy())
+    assert fresh.pyramid_fc_list0[0].weight.shape == [128, 751]
     resnet101 = str(tmp_path / 'r101.pdparams')
     paddle.save(PCBPyramidEmbedding('ResNet101').state_dict(), resnet101)
     with pytest.raises(WeightsError, match='unexpected keys'):
