@@ -113,8 +113,9 @@ class InferenceDetector:
     ONEDNN_BROKEN_PASSES = ('conv_activation_onednn_fuse_pass', )
 
     def __init__(self, model_dir, device='CPU', mkldnn=True, precision='fp32', cpu_threads=0, tensorrt=False):
+        onednn = mkldnn and device.upper() == 'CPU'
         self._predictor = create_predictor(model_dir, device, mkldnn, precision, cpu_threads,
-                                           self.ONEDNN_BROKEN_PASSES if mkldnn else (), tensorrt)
+                                           self.ONEDNN_BROKEN_PASSES if onednn else (), tensorrt)
 
     def __call__(self, inputs):
         for name in self._predictor.get_input_names():
