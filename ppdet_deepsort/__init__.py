@@ -2,7 +2,6 @@
 
 import contextlib
 import io
-import logging
 import sys
 import warnings
 
@@ -13,11 +12,9 @@ _stdout = io.StringIO()
 with contextlib.redirect_stdout(_stdout):
     import ppdet  # noqa: F401,E402
 sys.stdout.write(''.join(line for line in _stdout.getvalue().splitlines(True) if 'numba' not in line))
-# the loggers ppdet set up meanwhile hold the stand-in stdout: give them the real one
-for _logger in [logging.getLogger(n) for n in logging.Logger.manager.loggerDict]:
-    for _handler in getattr(_logger, 'handlers', []):
-        if isinstance(_handler, logging.StreamHandler) and _handler.stream is _stdout:
-            _handler.setStream(sys.stdout)
+from .utils.cli import move_log_handlers  # noqa: E402
+
+move_log_handlers(_stdout, sys.stdout)  # the loggers ppdet set up meanwhile hold the stand-in stdout
 
 from . import data, reid, tracker  # noqa: F401,E402  (registers the components)
 

@@ -98,13 +98,12 @@ class MOTIdentityCrops:
                               if os.path.isdir(root) else [])
         if not names:
             raise SequenceError("MOTIdentityCrops: no sequences in {} (dataset_dir/data_root, seqs)".format(root))
-        crops, keys, frames, seq_index = [], [], [], []
+        crops, keys, frames = [], [], []
         for index, name in enumerate(names):
             for frame_id, gt_id, crop in self._sequence_crops(Sequence.from_dir(os.path.join(root, name))):
                 crops.append(crop)
                 keys.append((index, gt_id))
                 frames.append(frame_id)
-                seq_index.append(index)
         identities = sorted(set(keys))
         if len(identities) < 2:
             raise SequenceError("MOTIdentityCrops: {} identit{} in {} (sequences {}, frames {}): a ReID model "
@@ -115,7 +114,7 @@ class MOTIdentityCrops:
         self.crops = crops
         self.labels = np.array([label_of[k] for k in keys], np.int64)
         self.frames = np.array(frames, np.int64)
-        self.sequence_index = np.array(seq_index, np.int64)
+        self.sequence_index = np.array([s for s, _ in keys], np.int64)
         self.identities = ['{}:{}'.format(names[s], i) for s, i in identities]
         logger.info("MOTIdentityCrops: {} crops of {} identities from {} sequence(s) in {} (frames {})".format(
             len(crops), len(identities), len(names), root, self.frame_range or 'all'))
@@ -148,7 +147,8 @@ class MOTIdentityCrops:
                 break
             if frame_id not in wanted:
                 continue
-            rows = np.flatnonzero(keep[gt.rows_of(frame_id)]) + gt.rows_of(frame_id).start
+            rows = gt.rows_of(frame_id)
+            rows = np.flatnonzero(keep[rows]) + rows.start
             h, w = image.shape[:2]
             for row in rows:
                 x, y, bw, bh = gt.tlwh[row]

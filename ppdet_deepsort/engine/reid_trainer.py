@@ -24,6 +24,7 @@ from ..reid.weights import WeightsError, load_state_dict
 from ..utils.atomic import atomic_write
 from ..utils.config import ConfigError, build, require
 from ..utils.distributed import cpu_threads, world
+from .detector import input_shape
 
 logger = setup_logger(__name__)
 
@@ -159,10 +160,8 @@ def evaluate_retrieval(cfg, embedding):
     loader = reader(dataset, cfg.get('worker_num', 0), BatchSampler(dataset, batch_size=reader.batch_size))
     embedding.eval()
     if cfg.get('reid_backend', 'inference') == 'inference':
-        size = next((args['target_size'] for item in cfg['EvalReader']['sample_transforms']
-                     for name, args in item.items() if name == 'Resize'), None)
-        require('EvalReader', 'sample_transforms', size is not None, 'a Resize to the model input', None)
-        model = fast_reid(embedding, [size[1], size[0]], 'GPU' if cfg.get('use_gpu') else 'CPU', 'fp32',
+        _, height, width = input_shape(cfg['EvalReader'])
+        model = fast_reid(embedding, [width, height], 'GPU' if cfg.get('use_gpu') else 'CPU', 'fp32',
                           cpu_threads(int(cfg.get('cpu_threads', 0))))
     else:
         model = DygraphReID(embedding)

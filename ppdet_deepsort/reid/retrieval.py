@@ -8,11 +8,9 @@ __all__ = ['query_mask', 'retrieval_metrics']
 
 def query_mask(labels, frames, interval):
     """Crops that are queries: each identity's crops at its first frame and every ``interval`` frames on."""
-    first = {}
-    for label, frame in zip(labels, frames):
-        first[label] = min(first.get(label, frame), frame)
-    offset = frames - np.array([first[label] for label in labels])
-    return offset % interval == 0
+    first = np.full(labels.max() + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first, labels, frames)
+    return (frames - first[labels]) % interval == 0
 
 
 def retrieval_metrics(features, labels, sequences, frames, queries, exclusion_frames, chunk=512):

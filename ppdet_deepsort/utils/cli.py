@@ -137,13 +137,18 @@ def run_tool(main):
         sys.exit(1)
 
 
+def move_log_handlers(source, target):
+    """Point every stream handler of the loggers set up so far that writes to ``source`` at ``target``."""
+    for logger in [logging.getLogger()] + [logging.getLogger(n) for n in logging.Logger.manager.loggerDict]:
+        for handler in getattr(logger, 'handlers', []):
+            if isinstance(handler, logging.StreamHandler) and handler.stream is source:
+                handler.setStream(target)
+
+
 def logs_to_stderr():
     """Send the log output of every logger set up so far (ppdet's loggers write to stdout) to stderr, for
     tools whose stdout is a JSON report. Call it after the imports."""
-    for logger in [logging.getLogger()] + [logging.getLogger(n) for n in logging.Logger.manager.loggerDict]:
-        for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
-                handler.setStream(sys.stderr)
+    move_log_handlers(sys.stdout, sys.stderr)
 
 
 def parse_bool(text):
