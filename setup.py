@@ -1,4 +1,21 @@
+import os
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+# Start-up hook that registers the plugin in ppdet when a program imports ppdet (see ppdet_deepsort_autoload.py).
+AUTOLOAD_PTH = 'ppdet_deepsort_autoload.pth'
+
+
+class BuildPyWithAutoload(build_py):
+    """Also put the start-up hook at the root of the wheel, so it lands in site-packages and in the installed
+    file list (pip uninstall removes it). An editable wheel is made of the install folder, not build_lib."""
+
+    def run(self):
+        super().run()
+        root = self.get_finalized_command('install').install_lib if self.editable_mode else self.build_lib
+        self.copy_file(AUTOLOAD_PTH, os.path.join(root, AUTOLOAD_PTH), preserve_mode=False)
+
 
 with open('README.md', encoding='utf-8') as f:
     long_description = f.read()
@@ -11,6 +28,8 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     packages=find_packages(include=['ppdet_deepsort', 'ppdet_deepsort.*']),
+    py_modules=['ppdet_deepsort_autoload'],
+    cmdclass={'build_py': BuildPyWithAutoload},
     python_requires='>=3.8,<3.12',  # paddledet 2.6 pins numpy<1.24, which has no wheels past Python 3.11
     install_requires=[
         'paddledet==2.6.0',  # the plugin registers into, and is tested against, this release's internals
