@@ -17,5 +17,8 @@ from .utils.cli import move_log_handlers  # noqa: E402
 move_log_handlers(_stdout, sys.stdout)  # the loggers ppdet set up meanwhile hold the stand-in stdout
 
 from . import data, reid, tracker  # noqa: F401,E402  (registers the components)
+from .engine import ppdet_engine  # noqa: E402
+
+ppdet_engine.install()  # so that ppdet's own engine runs them (PaddleDetection's tools)
 
 __version__ = '0.1.0'

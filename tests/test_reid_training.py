@@ -1,6 +1,6 @@
 """ReID training on real frames: identity crops of PETS09-S2L1's ground truth (the dev split's frames 1-399 with
-the bundled video), P x K batches, the losses, tools/train.py (loss going down, checkpoints that track,
-resuming, --eval, two workers) and tools/eval.py."""
+the bundled video), P x K batches through ppdet's own reader, the losses, tools/train.py on ppdet's Trainer (loss
+going down, checkpoints that track, resuming, --eval, two workers) and tools/eval.py."""
 
 import json
 import os
@@ -13,7 +13,9 @@ import paddle
 import pytest
 from conftest import DEV, REPO, pets_clip, run_tool
 
-from ppdet_deepsort.data import MOTIdentityCrops, PKBatchSampler, SequenceError
+from ppdet.core.workspace import create, load_config, merge_config
+
+from ppdet_deepsort.data import MOTIdentityCrops, SequenceError, pk_batches
 from ppdet_deepsort.reid.losses import batch_hard_triplet_loss
 from ppdet_deepsort.reid.retrieval import query_mask, retrieval_metrics
 
@@ -53,23 +55,47 @@ def test_crops_are_the_ground_truth_boxes_of_the_frames():
     assert set(strided.frames.tolist()) == {1, 6, 11, 16}
 
 
-def test_pk_batches_hold_p_identities_of_k_crops_and_split_among_workers():
+def test_pk_batches_hold_p_identities_of_k_crops_as_many_every_epoch():
     dataset = pets_crops(frame_range=[1, 60])
-    sampler = PKBatchSampler(dataset.labels, 16, 4)
-    batches = list(sampler)
+    batches = pk_batches(dataset.labels, 16, 4, epoch=0)
     assert len(batches) >= 5
     for batch in batches:
         labels = dataset.labels[batch]
         assert len(batch) == 16 and len(np.unique(labels)) == 4
         assert all((labels == label).sum() == 4 for label in np.unique(labels))
-    assert batches == list(PKBatchSampler(dataset.labels, 16, 4))  # the same every run
-    sampler.set_epoch(1)
-    assert list(sampler) != batches  # reshuffled every epoch
-    workers = [list(PKBatchSampler(dataset.labels, 16, 4, rank=r, world=2)) for r in range(2)]
-    assert len(workers[0]) == len(workers[1]) == len(batches) // 2
-    assert workers[0] + workers[1] != [] and not set(map(tuple, workers[0])) & set(map(tuple, workers[1]))
+    assert all(np.array_equal(a, b) for a, b in zip(batches, pk_batches(dataset.labels, 16, 4, epoch=0)))
+    later = pk_batches(dataset.labels, 16, 4, epoch=1)
+    assert len(later) == len(batches) and not all(np.array_equal(a, b) for a, b in zip(batches, later))
     with pytest.raises(ValueError, match='multiple of'):
-        PKBatchSampler(dataset.labels, 18, 4)
+        pk_batches(dataset.labels, 18, 4, epoch=0)
+
+
+def test_ppdet_reader_gets_p_by_k_batches_dealt_anew_each_epoch():
+    """Through ppdet's own TrainReader (its sampler, its read-ahead thread) and the calls ppdet's Trainer makes:
+    every batch holds K crops of each of P identities, and each epoch deals new batches (the reader starts an
+    epoch's pass before the Trainer's set_epoch reaches the dataset)."""
+    load_config(os.path.join(REPO, CONFIG))
+    merge_config({'TrainReader': {'batch_size': 16}})
+    dataset = pets_crops(frame_range=[1, 60])
+    from ppdet.core.workspace import global_config
+    global_config['TrainDataset'] = dataset
+    loader = create('TrainReader')(dataset, 0)
+    epochs = []
+    for epoch in range(3):
+        dataset.set_epoch(epoch)
+        epochs.append([batch['label'].numpy().ravel() for batch in loader])
+    for batches in epochs:
+        assert len(batches) == len(epochs[0]) >= 5
+        for labels in batches:
+            assert len(labels) == 16 and sorted(np.unique(labels, return_counts=True)[1]) == [4] * 4
+    assert not np.array_equal(np.concatenate(epochs[0]), np.concatenate(epochs[1]))
+    assert not np.array_equal(np.concatenate(epochs[1]), np.concatenate(epochs[2]))
+    assert [np.array_equal(a, dataset.labels[b]) for a, b in zip(epochs[1], pk_batches(dataset.labels, 16, 4, 1))] \
+        == [True] * len(epochs[1])
+    global_config['TrainReader']['shuffle'] = True
+    dataset._order = None
+    with pytest.raises(ValueError, match='TrainReader.shuffle: expected false'):
+        dataset.parse_dataset()
 
 
 def test_batch_hard_triplet_loss_picks_the_hardest_pairs():
@@ -117,8 +143,7 @@ def test_pcb_pyramid_trains_with_resized_heads_and_still_loads_for_tracking(tmp_
                                        np.array([[0, 0, dataset.crops[i].shape[1], dataset.crops[i].shape[0]]]),
                                        (64, 192)) for i in batch])
     paddle.seed(0)
-    model = ReIDClassifier(PCBPyramidEmbedding('ResNet50'))
-    model.set_identities(dataset.num_identities)
+    model = ReIDClassifier(PCBPyramidEmbedding('ResNet50'), num_identities=dataset.num_identities)
     assert [head.weight.shape for head in model.embedding.pyramid_fc_list0] == [[128, dataset.num_identities]] * 21
     model.train()
     out = model({'image': paddle.to_tensor(crops), 'label': paddle.to_tensor(dataset.labels[batch])})
@@ -126,14 +151,14 @@ def test_pcb_pyramid_trains_with_resized_heads_and_still_loads_for_tracking(tmp_
     out['loss'].backward()
     assert model.embedding.pyramid_fc_list0[0].weight.grad is not None
     path = str(tmp_path / 'pcb.pdparams')
-    paddle.save(model.embedding.state_dict(), path)
+    paddle.save(model.state_dict(), path)  # what ppdet's Checkpointer saves
     tracking = PCBPyramidEmbedding('ResNet50')
     load_state_dict(tracking, path)
     model.eval()
     tracking.eval()
     with paddle.no_grad():
-        np.testing.assert_allclose(tracking(paddle.to_tensor(crops)).numpy(), model(paddle.to_tensor(crops)).numpy(),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(tracking(paddle.to_tensor(crops)).numpy(),
+                                   model({'image': paddle.to_tensor(crops)})['embeddings'].numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_bad_datasets_are_named(tmp_path):
@@ -177,14 +202,14 @@ def test_training_lowers_the_loss_and_saves_snapshots(trained):
     assert len(id_loss) >= 8
     assert np.mean(id_loss[-3:]) < np.mean(id_loss[:3])
     assert 'ips:' in stdout and 'eta:' in stdout and 'learning_rate:' in stdout  # ppdet's log line
-    assert sorted(os.listdir(folder)) == ['0.pdopt', '0.pdparams', 'eval_results.json', 'model_final.pdopt',
-                                          'model_final.pdparams']
+    assert sorted(os.listdir(folder)) == ['0.pdopt', '0.pdparams', 'best_model.pdopt', 'best_model.pdparams',
+                                          'eval_results.json', 'model_final.pdopt', 'model_final.pdparams']
     evaluations = json.loads((folder / 'eval_results.json').read_text())
     assert [e['epoch'] for e in evaluations] == [0, 1]
     assert all(0 < e['rank1'] <= 100 and 0 < e['mAP'] <= 100 and e['queries'] > 10 for e in evaluations)
     bundled = paddle.load(os.path.join(REPO, 'weights', 'osnet_x0_25_msmt17.pdparams'))
     final = paddle.load(str(folder / 'model_final.pdparams'))
-    assert set(final) == set(bundled)  # the embedding model alone, loadable as reid_weights
+    assert set(final) == set(bundled) | {'classifier.weight', 'classifier.bias'}  # the embedding's keys, and the head
     assert not np.allclose(final['fc.0.weight'].numpy(), bundled['fc.0.weight'].numpy())
     statistics = [k for k in bundled if k.endswith(('_mean', '_variance'))]
     assert len(statistics) > 20  # freeze_bn: the batch norms' statistics are the pretrained ones
@@ -218,7 +243,8 @@ def test_resuming_continues_the_schedule(trained, tmp_path):
     folder, stdout = trained
     proc = run_tool('tools/train.py', '-c', CONFIG, '-r', str(folder / '0'), '-o', *SHORT, 'epoch=2',
                     'snapshot_epoch=1', 'save_dir={}'.format(tmp_path))
-    assert 'Resumed from' in proc.stdout and 'Epoch: [0]' not in proc.stdout and 'Epoch: [1]' in proc.stdout
+    assert 'Finish resuming model weights' in proc.stdout and 'Epoch: [0]' not in proc.stdout
+    assert 'Epoch: [1]' in proc.stdout
 
     def second_epoch_rates(text):
         return [float(v) for v in re.findall(r'Epoch: \[1\] \[ *\d+/\d+\] learning_rate: ([0-9.]+)', text)]

@@ -43,8 +43,8 @@ def test_default_keeps_detection_geometry_compat_adds_a_pixel(pets_stream):
     for compat, grow in ((False, 0.), (True, 1.)):
         tracker = FastDeepSORTTracker(ppdet_compat=compat)
         tracker.predict()
-        tracks = tracker.update(pred_dets, box_embeddings(tlwh))
-        got = np.array([t.to_tlwh() for t in tracks])
+        tracker.update(pred_dets, box_embeddings(tlwh))
+        got = np.array([t.to_tlwh() for t in tracker.tracks])  # all tracks, tentative ones included
         np.testing.assert_allclose(got, tlwh + [0, 0, grow, grow], rtol=1e-6)
 
 

@@ -91,9 +91,11 @@ def main():
 
     reid_cfg, tracker_cfg = read_reid_infer_cfg(FLAGS.reid_model_dir)
     tracker_type = tracker_cfg.pop('type')
-    if tracker_type != FastDeepSORTTracker.__name__:
-        raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported'.format(FLAGS.reid_model_dir,
-                                                                                      tracker_type))
+    if tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
+        tracker_cfg['ppdet_compat'] = True
+    elif tracker_type != FastDeepSORTTracker.__name__:
+        raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported (FastDeepSORTTracker or ppdet\'s '
+                          'DeepSORTTracker)'.format(FLAGS.reid_model_dir, tracker_type))
     FastDeepSORTTracker(**tracker_cfg)  # a bad tracker block fails here, naming the key
     threads = cpu_threads(FLAGS.cpu_threads)
     model = InferenceReID(FLAGS.reid_model_dir, device=device, mkldnn=FLAGS.enable_mkldnn, precision=precision,

@@ -119,23 +119,27 @@ class Sequence:
 
     @classmethod
     def from_images(cls, image_dir, frame_rate=-1):
-        """A folder of frames (or a MOT sequence folder holding img1/)."""
+        """A folder of frames, or a MOT sequence folder holding img1/, or the img1/ folder of one."""
         if os.path.isdir(os.path.join(image_dir, 'img1')):
             return cls.from_dir(image_dir)
+        parent = os.path.dirname(os.path.normpath(image_dir))
+        if os.path.basename(os.path.normpath(image_dir)) == 'img1' and os.path.isfile(os.path.join(parent,
+                                                                                                  'seqinfo.ini')):
+            return cls.from_dir(parent)
         if not os.path.isdir(image_dir):
             raise SequenceError("image folder not found: {}".format(image_dir))
         images = _list_frames(image_dir)
         name = os.path.basename(os.path.normpath(image_dir))
         return cls(name, len(images), frame_rate if frame_rate > 0 else 30, _image_size(images[1]), images=images)
 
-    def read(self):
-        """Yield (frame_id, BGR image) for every frame in ``frame_ids``.
+    def read(self, first=1):
+        """Yield (frame_id, BGR image) for every frame in ``frame_ids`` from ``first`` on.
 
         Raises:
             SequenceError: an image cannot be read or the video ends early or cannot be decoded.
         """
         if self._images is not None:
-            for frame_id in self.frame_ids:
+            for frame_id in self.frame_ids[first - 1:]:
                 image = cv2.imread(self._images[frame_id])
                 if image is None:
                     raise SequenceError("cannot read image {} (frame {})".format(self._images[frame_id], frame_id))
@@ -151,12 +155,16 @@ class Sequence:
         capture = cv2.VideoCapture(self._video)
         try:
             for frame_id in self.frame_ids:
-                ok, image = capture.read()
+                # Frames before ``first`` are grabbed and dropped: seeking is not frame-exact in every codec.
+                ok = capture.grab()
+                if ok and frame_id >= first:
+                    ok, image = capture.retrieve()
                 if not ok:
                     raise SequenceError("{}: video ends at frame {} although its header announces {} frames "
                                         "(truncated or corrupt file)".format(self._video, frame_id - 1,
                                                                              self.num_frames))
-                yield frame_id, image
+                if frame_id >= first:
+                    yield frame_id, image
         finally:
             capture.release()
 

@@ -3,10 +3,11 @@ crop preprocessing and every key of the tracker; for a detector its preprocessin
 operators), whether its boxes are scaled to the original image, and the detection filter. With them the
 exported runner tracks as the tools do."""
 
-import inspect
 import os
 
 import yaml
+from ppdet.data.source.category import get_categories
+from ppdet.engine.export_utils import TRT_MIN_SUBGRAPH
 
 from ..utils.config import ConfigError
 
@@ -16,9 +17,9 @@ __all__ = ['write_reid_infer_cfg', 'read_reid_infer_cfg', 'write_detector_infer_
 INFER_CFG = 'infer_cfg.yml'
 
 
-def write_reid_infer_cfg(model_dir, reid_name, tracker, mean, std):
-    """Write ``model_dir/infer_cfg.yml`` for a ReID model exported with its input named ``crops``."""
-    params = [p for p in inspect.signature(type(tracker).__init__).parameters if p != 'self']
+def write_reid_infer_cfg(model_dir, reid_name, tracker_type, tracker_args, mean, std):
+    """Write ``model_dir/infer_cfg.yml`` for a ReID model exported with its input named ``crops``, with the
+    tracker's section of the config (``tracker_type``: its name, ``tracker_args``: every key)."""
     cfg = {
         'mode': 'paddle',
         'arch': 'DeepSORT',
@@ -26,9 +27,9 @@ def write_reid_infer_cfg(model_dir, reid_name, tracker, mean, std):
         'min_subgraph_size': 3,
         'draw_threshold': 0.5,
         'label_list': ['pedestrian'],
-        'ReID': {'name': reid_name, 'input_name': 'crops', 'input_size': list(tracker.input_size),
+        'ReID': {'name': reid_name, 'input_name': 'crops', 'input_size': list(tracker_args['input_size']),
                  'color': 'RGB', 'scale': 1. / 255, 'mean': list(mean), 'std': list(std)},
-        'tracker': dict({'type': type(tracker).__name__}, **{p: getattr(tracker, p) for p in params}),
+        'tracker': dict({'type': tracker_type}, **tracker_args),
     }
     return _write(model_dir, cfg)
 
@@ -45,14 +46,20 @@ def read_reid_infer_cfg(model_dir):
     return cfg['ReID'], cfg['tracker']
 
 
-def write_detector_infer_cfg(model_dir, architecture, sample_transforms, scaled, score_threshold, class_ids):
-    """Write ``model_dir/infer_cfg.yml`` for an exported ppdet detector."""
+def write_detector_infer_cfg(model_dir, architecture, metric, sample_transforms, scaled, score_threshold, class_ids):
+    """Write ``model_dir/infer_cfg.yml`` for an exported ppdet detector: the keys ppdet's own exporter writes
+    (so PaddleDetection's deploy tools can read it) and the plugin's (``scaled`` and the detection filter)."""
+    arch = next((name for name in TRT_MIN_SUBGRAPH if name in architecture), architecture)
     cfg = {
         'mode': 'paddle',
-        'arch': architecture,
-        'metric': 'MOT',
+        'draw_threshold': 0.5,
+        'metric': metric,
+        'use_dynamic_shape': False,
+        'arch': arch,
+        'min_subgraph_size': TRT_MIN_SUBGRAPH.get(arch, 3),
         'Preprocess': [dict(type=name, **(args or {})) for item in sample_transforms for name, args in item.items()
                        if name != 'Decode'],
+        'label_list': [str(name) for name in get_categories(metric, None, 'detection_arch')[1].values()],
         'scaled': bool(scaled),
         'det_score_threshold': float(score_threshold),
         'det_class_ids': list(class_ids),

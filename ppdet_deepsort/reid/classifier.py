@@ -1,29 +1,41 @@
-"""A ReID embedding model in training: identity classifier heads on its embeddings and the two losses,
-registered as ``ReIDClassifier``. Only the embedding model is saved as the tracking configs' ``reid_weights``."""
+"""A ReID embedding model in training: identity classifier heads on its embeddings and the two losses, registered
+as the ppdet architecture ``ReIDClassifier``, so that ppdet's ``Trainer`` (PaddleDetection's tools/train.py and
+eval.py, and the project's) trains and evaluates it."""
+
+import collections
 
 import paddle
 import paddle.nn as nn
 from paddle.nn.layer.norm import _BatchNormBase
-from ppdet.core.workspace import register
+from ppdet.core.workspace import global_config, register
+from ppdet.modeling.architectures.meta_arch import BaseArch
 
 from ..utils.config import check_types, require
 from .losses import batch_hard_triplet_loss, identity_loss
 
 __all__ = ['ReIDClassifier']
 
+_EMBEDDING = 'embedding.'
+
 
 @register
-class ReIDClassifier(nn.Layer):
-    """Train ``embedding`` to tell the training identities apart. YAML section ``ReIDClassifier``.
+class ReIDClassifier(BaseArch):
+    """Train ``embedding`` to tell the training identities apart. YAML section ``ReIDClassifier``; use it as
+    ``architecture: ReIDClassifier`` with ``metric: ReID``.
 
     Heads: PCB Pyramid keeps its own 21 branch classifiers (``pyramid_fc_list0``, part of its weights, as in
-    ppdet); other models (OSNet) get one linear classifier on the embedding. The heads are sized by
-    :meth:`set_identities` from the training data and re-initialized when a checkpoint's heads have another
-    size; the embedding the tracker uses is unchanged by them.
+    ppdet); other models (OSNet) get one linear classifier (``classifier``) on the embedding. The heads are sized
+    for the training identities; a checkpoint is the embedding model's own keys plus ``classifier.*``, so it loads
+    as the tracking configs' ``reid_weights`` (the heads are left out there) and resumes training (``-r``).
+
+    In training the model takes {'image', 'label'} and returns {'loss', 'id_loss', 'triplet_loss',
+    'triplet_satisfied'}; otherwise it returns {'embeddings'}.
 
     Args:
         embedding (str): the registered ReID model (e.g. OSNetEmbedding, PCBPyramidEmbedding). Default
             'OSNetEmbedding'.
+        num_identities (int): identities the heads tell apart; 0 takes those of the config's TrainDataset.
+            Default 0.
         label_smoothing (float): of the identity cross-entropy. Default 0.1.
         triplet_margin (float): of the batch-hard triplet loss. Default 0.3.
         id_weight (float): the identity cross-entropy's weight. Default 1.0.
@@ -32,10 +44,12 @@ class ReIDClassifier(nn.Layer):
             learn). Fine-tuning on a few identities of one camera, with padding and erasing in its batches,
             would otherwise replace statistics learnt on thousands of people. Default True.
     """
+    __category__ = 'architecture'
     __inject__ = ['embedding']
 
     def __init__(self,
                  embedding='OSNetEmbedding',
+                 num_identities: int = 0,
                  label_smoothing: float = 0.1,
                  triplet_margin: float = 0.3,
                  id_weight: float = 1.0,
@@ -45,49 +59,71 @@ class ReIDClassifier(nn.Layer):
         name = type(self).__name__
         check_types(name, ReIDClassifier.__init__, locals())
         require(name, 'embedding', isinstance(embedding, nn.Layer), 'a registered ReID model', embedding)
+        require(name, 'num_identities', num_identities >= 0, 'an int >= 0', num_identities)
         require(name, 'label_smoothing', 0 <= label_smoothing < 1, 'a number in [0, 1)', label_smoothing)
         self.embedding = embedding
         self.label_smoothing, self.triplet_margin = label_smoothing, triplet_margin
         self.id_weight, self.triplet_weight = id_weight, triplet_weight
-        self.freeze_bn = freeze_bn
-        self.classifier = None  # heads of models without their own
-
-    def train(self):
-        super().train()
-        if self.freeze_bn:
-            for layer in self.embedding.sublayers():
+        self.classifier = None
+        if freeze_bn:  # in training mode too, and whatever wraps the model (paddle.DataParallel)
+            for layer in embedding.sublayers():
                 if isinstance(layer, _BatchNormBase):
-                    layer.eval()
-        return self
+                    layer._use_global_stats = True
+        if num_identities:
+            self._size_heads(num_identities)
+
+    @classmethod
+    def from_config(cls, cfg, *args, **kwargs):
+        from ..data import MOTIdentityCrops
+        dataset = global_config.get('TrainDataset')
+        if cfg['num_identities'] == 0 and isinstance(dataset, MOTIdentityCrops):
+            return {'num_identities': dataset.num_identities}
+        return {}
 
     @property
     def branch_heads(self):
         """PCB Pyramid's per-branch classifiers, or None."""
         return getattr(self.embedding, 'pyramid_fc_list0', None)
 
-    def set_identities(self, count):
-        """Size the classifier heads for ``count`` identities (new heads unless they have that size)."""
+    def _size_heads(self, count):
         heads = self.branch_heads
         if heads is not None:
             if heads[0].weight.shape[1] != count:
                 self.embedding.pyramid_fc_list0 = nn.LayerList([nn.Linear(h.weight.shape[0], count) for h in heads])
-        elif self.classifier is None or self.classifier.weight.shape[1] != count:
+        else:
             dim = getattr(self.embedding, 'feature_dim', None)
             require(type(self).__name__, 'embedding', dim is not None, 'a ReID model with branch heads '
                     '(pyramid_fc_list0) or a feature_dim', type(self.embedding).__name__)
             self.classifier = nn.Linear(dim, count)
 
-    def head_state(self):
-        """The heads that are not part of the embedding's weights (saved with the training state)."""
-        return self.classifier.state_dict() if self.classifier is not None else {}
+    # Checkpoints carry the embedding model's own keys, not 'embedding.*' ------------------------------------
+    def state_dict(self, *args, **kwargs):
+        state = super().state_dict(*args, **kwargs)
+        prefix = kwargs.get('structured_name_prefix', '')
+        inner = prefix + _EMBEDDING
+        return collections.OrderedDict((prefix + k[len(inner):] if k.startswith(inner) else k, v)
+                                       for k, v in state.items())
 
-    def forward(self, inputs):
-        """Training: {'image', 'label'} -> {'loss', 'id_loss', 'triplet_loss', 'triplet_satisfied'};
-        otherwise N x 3 x H x W -> embeddings."""
-        if not self.training:
-            return self.embedding(inputs)
-        features = self.embedding(inputs['image'])
-        labels = inputs['label'].reshape([-1]).astype('int64')
+    def set_state_dict(self, state_dict, *args, **kwargs):
+        own = set(super().state_dict())
+        return super().set_state_dict({k if k in own else _EMBEDDING + k: v for k, v in state_dict.items()}, *args,
+                                      **kwargs)
+
+    set_dict = set_state_dict
+
+    # ppdet's architecture protocol --------------------------------------------------------------------------
+    def _forward(self):
+        return self.embedding(self.inputs['image'])
+
+    def get_pred(self):
+        return {'embeddings': self._forward()}
+
+    def get_loss(self):
+        if self.classifier is None and self.branch_heads is None:
+            raise ValueError("ReIDClassifier has no classifier heads: set num_identities, or TrainDataset to a "
+                             "MOTIdentityCrops dataset")
+        features = self._forward()
+        labels = self.inputs['label'].reshape([-1]).astype('int64')
         heads = self.branch_heads
         if heads is not None:
             logits = [head(part) for head, part in zip(heads, paddle.split(features, len(heads), axis=1))]

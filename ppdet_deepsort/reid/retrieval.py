@@ -1,9 +1,19 @@
 """Rank-k and mAP of a ReID model on crops of MOT ground truth: every identity's crops at regular frame
-intervals are queries, all other crops the gallery, ranked by the cosine distance the tracker uses."""
+intervals are queries, all other crops the gallery, ranked by the cosine distance the tracker uses. As ppdet's
+``metric: ReID`` (:class:`RetrievalMetric`) it is what ppdet's Trainer reports when it evaluates a ReIDClassifier."""
+
+import json
+import os
 
 import numpy as np
+from ppdet.metrics import Metric
+from ppdet.utils.logger import setup_logger
 
-__all__ = ['query_mask', 'retrieval_metrics']
+from ..utils.atomic import atomic_write
+
+logger = setup_logger(__name__)
+
+__all__ = ['query_mask', 'retrieval_metrics', 'RetrievalMetric']
 
 
 def query_mask(labels, frames, interval):
@@ -45,3 +55,50 @@ def retrieval_metrics(features, labels, sequences, frames, queries, exclusion_fr
             else 0., 'mAP': 100 * float(np.mean(average_precision)) if average_precision else 0.,
             'queries': len(rank1), 'queries_without_match': int(len(query_ids) - len(rank1)),
             'gallery': int(len(labels)), 'identities': int(len(np.unique(labels)))}
+
+
+class RetrievalMetric(Metric):
+    """Retrieval metrics of the embeddings a model gives for a :class:`MOTIdentityCrops` evaluation set, read in
+    its order, with its ``query_interval`` and ``exclusion_frames``. Each result is logged and saved: written to
+    the JSON file ``path``, or, given ``epoch`` (a callable: the training's current epoch), appended with it to the
+    JSON list there (one entry per evaluation of a training).
+
+    ``get_results`` also gives the mAP under 'bbox', the key by which ppdet's Checkpointer keeps
+    ``best_model.pdparams`` (ppdet knows no other key for a metric it has not heard of).
+    """
+
+    def __init__(self, dataset, path, epoch=None):
+        self.dataset, self.path, self.epoch = dataset, path, epoch
+        self.results = {}
+        self.reset()
+
+    def reset(self):
+        self._features, self._labels, self._sequences, self._frames = [], [], [], []
+
+    def update(self, inputs, outputs):
+        self._features.append(np.asarray(outputs['embeddings']))
+        for store, key in ((self._labels, 'label'), (self._sequences, 'sequence'), (self._frames, 'frame')):
+            store.append(np.asarray(inputs[key]).reshape(-1))
+
+    def accumulate(self):
+        labels, frames = np.concatenate(self._labels), np.concatenate(self._frames)
+        self.results = retrieval_metrics(np.concatenate(self._features), labels, np.concatenate(self._sequences),
+                                         frames, query_mask(labels, frames, self.dataset.query_interval),
+                                         self.dataset.exclusion_frames)
+        saved = self.results
+        if self.epoch is not None:
+            saved = []
+            if os.path.isfile(self.path):
+                with open(self.path) as f:
+                    saved = json.load(f)
+            saved.append(dict(self.results, epoch=self.epoch()))
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        with atomic_write(self.path) as f:
+            json.dump(saved, f, indent=2)
+
+    def log(self):
+        logger.info("ReID on EvalDataset: rank-1 {rank1:.1f}%, rank-5 {rank5:.1f}%, mAP {mAP:.1f}% ({queries} "
+                    "queries, {gallery} crops, {identities} identities)".format(**self.results))
+
+    def get_results(self):
+        return dict(self.results, bbox=[self.results['mAP'] / 100])

@@ -12,6 +12,8 @@ logger = setup_logger(__name__)
 
 __all__ = ['WeightsError', 'load_state_dict', 'resolve_weights']
 
+_CLASSIFIER_HEADS = ('classifier.', )  # ReIDClassifier's own head, saved beside the embedding model's keys
+
 
 class WeightsError(ValueError):
     """Weights cannot be found, fetched or do not fit the model."""
@@ -37,8 +39,9 @@ def load_state_dict(model, weights, what='reid_weights'):
     """Load ``weights`` into ``model`` only if every parameter and buffer matches by name and shape.
 
     The exception are training-only classifier heads, whose size is the training set's identity count:
-    keys under a model's ``TRAINING_HEADS`` prefixes that are missing, extra or of another size are left as
-    the model has them (they never run when embedding)."""
+    keys under a model's ``TRAINING_HEADS`` prefixes, or ReIDClassifier's ``classifier.*`` in its checkpoints,
+    that are missing, extra or of another size are left as the model has them (they never run when
+    embedding)."""
     path = resolve_weights(weights, what)
     try:
         state = paddle.load(path)
@@ -49,11 +52,12 @@ def load_state_dict(model, weights, what='reid_weights'):
         raise WeightsError("{} {} holds a {}, not a state dict".format(what, path, type(state).__name__))
     expected = {k: list(v.shape) for k, v in model.state_dict().items()}
     given = {k: list(v.shape) for k, v in state.items()}
-    heads = tuple(getattr(model, 'TRAINING_HEADS', ()))
+    heads = tuple(getattr(model, 'TRAINING_HEADS', ())) + _CLASSIFIER_HEADS
     skipped = sorted(k for k in set(expected) | set(given) if k.startswith(heads) and expected.get(k) != given.get(k))
     if skipped:
-        logger.info("{}: the classifier heads ({}, {} keys) are sized for other identities: left as initialized"
-                    .format(what, ', '.join(heads), len(skipped)))
+        logger.info("{}: {} keys of training-only classifier heads ({}) are sized for other identities: not "
+                    "loaded".format(what, len(skipped), ', '.join(sorted({h for h in heads for k in skipped
+                                                                          if k.startswith(h)}))))
         state = {k: v for k, v in state.items() if k not in skipped}
         expected = {k: v for k, v in expected.items() if k not in skipped}
         given = {k: v for k, v in given.items() if k not in skipped}

@@ -34,7 +34,7 @@ from .kalman_filter import CHI2INV95, KalmanFilter
 from .matching import INFTY_COST, gate_cost_matrix, iou, matching_cascade, min_cost_matching
 from .nn_matching import NearestNeighborDistanceMetric
 from .reupdate import reupdate
-from .track import Tracks, TrackState, from_tlwh
+from .track import Reported, Tracks, TrackState, from_tlwh
 
 # ByteTrack's IoU threshold for continuing tracks with low-score detections, OC-SORT's for recovering lost
 # tracks on their last observed box (both 1 - IoU).
@@ -177,12 +177,17 @@ class FastDeepSORTTracker(DeepSORTTracker):
         self.camera_motion = camera_motion
 
         self.kf = KalmanFilter(ppdet_compat=ppdet_compat, state=kalman_state)
-        self.metric = (EMAAppearance(ema_alpha) if appearance == 'ema' else
-                       NearestNeighborDistanceMetric(metric_type, matching_threshold, budget))
-        self.tracks = Tracks(kalman_state)
+        self.reset()
+
+    def reset(self):
+        """Forget every track, as for a new sequence."""
+        self.metric = (EMAAppearance(self.ema_alpha) if self.appearance == 'ema' else
+                       NearestNeighborDistanceMetric(self.metric_type, self.matching_threshold, self.budget))
+        self.tracks = Tracks(self.kalman_state)
         self._next_id = 1
         self._with_appearance = None  # fixed by the first update: embeddings given or not
         self._backlog = {}  # track id -> features of a tentative track, added to the gallery on confirmation
+        self._reported = np.zeros(0, np.int64), np.zeros((0, 4))  # rows and boxes output for the last frame
 
     def predict(self):
         """Propagate all tracks one frame ahead. Call once per frame, before :meth:`update`."""
@@ -207,7 +212,10 @@ class FastDeepSORTTracker(DeepSORTTracker):
                 The choice made on the first frame holds for the tracker's life.
 
         Returns:
-            Tracks: all live tracks; iterating yields per-track views like ppdet's ``Track``.
+            the tracks reported for this frame (as :meth:`outputs`), iterable as views like ppdet's ``Track``.
+            ppdet's engine writes what ``update`` returns, so in PaddleDetection's tools this tracker reports
+            what it reports in the plugin's (that engine further drops tracks last matched more than one frame
+            ago, and in infer_mot.py those scoring below ``--draw_threshold``).
         """
         pred_dets, pred_embs = self._check_inputs(pred_dets, pred_embs)
         det_tlwh, measurements = self._measurements(pred_dets[:, 2:6])
@@ -252,7 +260,13 @@ class FastDeepSORTTracker(DeepSORTTracker):
             strong = high[dets]
             self._update_gallery(rows[strong], dets[strong], confirmed, new_ids, starts, pred_embs)
         tracks.remove_deleted()
-        return tracks
+        tlwh = tracks.to_tlwh()
+        keep = tracks.confirmed() & (tracks.time_since_update <= self.max_time_since_update)
+        keep &= tlwh[:, 2] * tlwh[:, 3] > self.min_box_area
+        if self.vertical_ratio > 0:
+            keep &= tlwh[:, 2] / tlwh[:, 3] <= self.vertical_ratio
+        self._reported = np.flatnonzero(keep), tlwh[keep]
+        return Reported(tracks, self._reported[0])
 
     def outputs(self):
         """Tracks to report for the current frame, as ppdet's engine selects them: confirmed, matched
@@ -262,13 +276,8 @@ class FastDeepSORTTracker(DeepSORTTracker):
         Returns:
             (ids (K,), tlwhs (K x 4), scores (K,)) arrays.
         """
-        tracks = self.tracks
-        tlwh = tracks.to_tlwh()
-        keep = tracks.confirmed() & (tracks.time_since_update <= self.max_time_since_update)
-        keep &= tlwh[:, 2] * tlwh[:, 3] > self.min_box_area
-        if self.vertical_ratio > 0:
-            keep &= tlwh[:, 2] / tlwh[:, 3] <= self.vertical_ratio
-        return tracks.track_id[keep], tlwh[keep], tracks.score[keep]
+        rows, tlwh = self._reported
+        return self.tracks.track_id[rows], tlwh, self.tracks.score[rows]
 
     def _check_inputs(self, pred_dets, pred_embs):
         pred_dets = np.asarray(pred_dets)

@@ -181,6 +181,19 @@ class Track:
                                                   state[int(self._tracks.state[self._row])])
 
 
+class Reported:
+    """Some rows of :class:`Tracks` (the tracks output for a frame), iterable as :class:`Track` views."""
+
+    def __init__(self, tracks, rows):
+        self._tracks, self._rows = tracks, rows
+
+    def __len__(self):
+        return len(self._rows)
+
+    def __iter__(self):
+        return (Track(self._tracks, int(i)) for i in self._rows)
+
+
 def to_tlwh(boxes, form):
     """(centre x, centre y, w / h or w, h) -> (top-left x, top-left y, w, h), row-wise."""
     ret = boxes.copy()

@@ -56,3 +56,10 @@ def build(name, section='component'):
         raise ConfigError("{}: unknown key(s) {}; known keys: {}".format(
             name, ', '.join(sorted(extra)), ', '.join(sorted(global_config[name].schema))))
     return create(name)
+
+
+def component_args(name, section='component'):
+    """Every constructor argument of the registered component ``name`` as the config sets it, defaults included,
+    once it is known to build (see :func:`build`)."""
+    build(name, section)
+    return {key: global_config[name][key] for key in global_config[name].schema}

@@ -1,0 +1,146 @@
+"""What the plugin changes in ppdet's own engine, so that PaddleDetection's unmodified tools (tools/eval_mot.py,
+infer_mot.py, export_model.py, train.py, eval.py) build and run its components.
+
+ppdet offers no extension point for any of these. Each change wraps one method or function of
+``ppdet.engine``, acts only where a plugin component is in use, and leaves ppdet's own components exactly as
+they were (ppdet's broken exporter aside, see below):
+
+* ``Tracker.get_infer_images`` asserts that a sequence folder holds image files. For a
+  :class:`MOTDetResultsDataset` sequence whose frames are a video or absent it returns the sequence folder,
+  which the dataset opens.
+* ``Tracker._eval_seq_sde`` reads saved detections with ppdet's ``load_det_results``, which asserts 7 columns.
+  For a :class:`MOTDetResultsDataset` the dataset reads them instead: the seed's 6 columns and every other
+  layout, the plugin's checks and messages, and the dataset's ``det_results_dir`` when ``--det_results_dir``
+  is not given. The engine also keeps one tracker for all sequences, so tracks of one sequence would go on in
+  the next: a :class:`FastDeepSORTTracker` starts afresh on each (with ``ppdet_compat`` it reproduces ppdet,
+  engine included).
+* ``DeepSORT.from_config`` and ``Tracker.load_weights_sde`` / ``Trainer.load_weights_sde`` build and load a
+  ReID model even for ``reid: None``, which the engine otherwise supports (motion-only tracking, as it supports
+  ``detector: None``): with ``reid: None`` there is none.
+* ``Trainer.export`` fails on paddle 3 for every model ("Can't call main_program when full_graph=False"), and for
+  a DeepSORT config would trace the ReID model at a fixed 192x64 and describe ppdet's ``DeepSORTTracker``
+  section whatever tracker the config names. The plugin's exporter (:mod:`.exporter`) does it instead, for
+  every config, ppdet's own DeepSORT ones included, into the same folder, after ppdet's tools loaded the
+  weights their way.
+* ``Trainer._init_metrics`` knows a fixed list of metrics; ``metric: ReID`` (a ReIDClassifier's configs) gets
+  :class:`RetrievalMetric`, rank-1 / rank-5 / mAP on the EvalDataset, saved as JSON beside the checkpoints
+  (``eval_results.json``, one entry per evaluation) or in ``--output_eval`` (``reid_metrics.json``).
+"""
+
+import contextvars
+import functools
+import os
+
+import ppdet.engine.tracker as ppdet_tracker
+from ppdet.core.workspace import create
+from ppdet.utils.checkpoint import load_weight
+from ppdet.engine import Tracker, Trainer
+from ppdet.modeling.architectures import DeepSORT
+
+from ..data import MOTDetResultsDataset
+from ..data.sequence import IMAGE_EXTS
+from ..reid.retrieval import RetrievalMetric
+from ..tracker import FastDeepSORTTracker
+
+__all__ = ['install']
+
+_dataset_reading_detections = contextvars.ContextVar('dataset_reading_detections', default=None)
+
+
+def _patch(owner, name, make):
+    """Replace ``owner.name`` (a function, method or classmethod) by ``make(original function)``, once."""
+    original = vars(owner)[name]
+    function = original.__func__ if isinstance(original, classmethod) else original
+    if getattr(function, '_ppdet_deepsort', False):
+        return
+    patched = functools.wraps(function)(make(function))
+    patched._ppdet_deepsort = True
+    setattr(owner, name, classmethod(patched) if isinstance(original, classmethod) else patched)
+
+
+def _get_infer_images(original):
+    def get_infer_images(self, infer_dir):
+        if isinstance(self.dataset, MOTDetResultsDataset) and not (os.path.isdir(infer_dir) and any(
+                f.lower().endswith(IMAGE_EXTS) for f in os.listdir(infer_dir))):
+            return [infer_dir]
+        return original(self, infer_dir)
+    return get_infer_images
+
+
+def _eval_seq_sde(original):
+    def eval_seq_sde(self, dataloader, *args, **kwargs):
+        if not isinstance(self.dataset, MOTDetResultsDataset):
+            return original(self, dataloader, *args, **kwargs)
+        tracker = self.model.tracker
+        if isinstance(tracker, FastDeepSORTTracker) and not tracker.ppdet_compat:
+            tracker.reset()
+        token = _dataset_reading_detections.set(self.dataset)
+        try:
+            return original(self, dataloader, *args, **kwargs)
+        finally:
+            _dataset_reading_detections.reset(token)
+    return eval_seq_sde
+
+
+def _load_det_results(original):
+    def load_det_results(det_file, num_frames):
+        dataset = _dataset_reading_detections.get()
+        if dataset is None:
+            return original(det_file, num_frames)
+        return dataset.ppdet_detections(det_file, num_frames)
+    return load_det_results
+
+
+def _deepsort_from_config(original):
+    def from_config(cls, cfg, *args, **kwargs):
+        if cfg['reid'] not in (None, 'None'):
+            return original(cls, cfg, *args, **kwargs)
+        return {'detector': create(cfg['detector']) if cfg['detector'] not in (None, 'None') else None,
+                'reid': None, 'tracker': create(cfg['tracker'])}
+    return from_config
+
+
+def _load_weights_sde(original):
+    def load_weights_sde(self, det_weights, reid_weights):
+        if self.model.reid is not None:
+            return original(self, det_weights, reid_weights)
+        if self.model.detector is not None:
+            load_weight(self.model.detector, det_weights)
+    return load_weights_sde
+
+
+def _export(original):
+    def export(self, output_dir='output_inference'):
+        from .exporter import export_model, exports_reid  # paddle.jit and the exporters only when exporting
+        self.model.eval()
+        name = os.path.splitext(os.path.split(self.cfg.filename)[-1])[0]
+        export_model(self.cfg, self.model.reid if exports_reid(self.cfg) else self.model,
+                     os.path.join(output_dir, name))
+    return export
+
+
+def _init_metrics(original):
+    def init_metrics(self, validate=False):
+        if self.cfg.get('metric') != 'ReID' or self.mode == 'test' or (self.mode == 'train' and not validate):
+            return original(self, validate)
+        if self.mode == 'train':
+            dataset, path = self.cfg['EvalDataset'], os.path.join(self.cfg.save_dir, self.cfg.filename,
+                                                                  'eval_results.json')
+        else:
+            dataset, path = self.dataset, os.path.join(self.cfg.get('output_eval') or '.', 'reid_metrics.json')
+        self._metrics = [RetrievalMetric(dataset, path, (lambda: self.status['epoch_id']) if self.mode == 'train'
+                                         else None)]
+    return init_metrics
+
+
+def install():
+    """Apply the changes above (once; importing ``ppdet_deepsort`` does it)."""
+    _patch(Tracker, 'get_infer_images', _get_infer_images)
+    _patch(Tracker, '_eval_seq_sde', _eval_seq_sde)
+    _patch(ppdet_tracker, 'load_det_results', _load_det_results)
+    _patch(DeepSORT, 'from_config', _deepsort_from_config)
+    for engine in (Tracker, Trainer):
+        _patch(engine, 'load_weights_sde', _load_weights_sde)
+    _patch(Trainer, 'export', _export)
+    _patch(Trainer, '_init_metrics', _init_metrics)
+
