@@ -216,8 +216,8 @@ def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, pp
     frames = tmp_path / 'frames'
     shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
     tools = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', str(frames), '--output_dir',
-                     str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32', *settings,
-                     *lenient)
+                     str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
+                     'det_precision=fp32', *settings, *lenient)  # fp32 as the runner, also on CPUs with bf16
     assert 'Detector YOLOv3 (rescaled boxes)' in tools.stdout
     assert 'Detector YOLOv3 runs with paddle.inference on CPU (fp32, oneDNN)' in tools.stdout
     run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'inference' / detector.stem),

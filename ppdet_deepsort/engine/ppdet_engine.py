@@ -13,7 +13,10 @@ they were (ppdet's broken exporter aside, see below):
   layout, the plugin's checks and messages, and the dataset's ``det_results_dir`` when ``--det_results_dir``
   is not given. The engine also keeps one tracker for all sequences, so tracks of one sequence would go on in
   the next: a :class:`FastDeepSORTTracker` starts afresh on each (with ``ppdet_compat`` it reproduces ppdet,
-  engine included).
+  engine included). It also runs every ReID model in dygraph, on crops cut from a transposed frame (ppdet's
+  ``get_crops``); the plugin's ReID models (OSNetEmbedding, PCBPyramidEmbedding) run as in the plugin's tools
+  instead, whatever the dataset: as ``reid_backend`` and ``reid_precision`` say (exported and run by
+  paddle.inference by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``).
 * ``DeepSORT.from_config`` and ``Tracker.load_weights_sde`` / ``Trainer.load_weights_sde`` build and load a
   ReID model even for ``reid: None``, which the engine otherwise supports (motion-only tracking, as it supports
   ``detector: None``): with ``reid: None`` there is none.
@@ -27,10 +30,15 @@ they were (ppdet's broken exporter aside, see below):
   (``eval_results.json``, one entry per evaluation) or in ``--output_eval`` (``reid_metrics.json``).
 """
 
+import contextlib
 import contextvars
 import functools
 import os
 
+import numpy as np
+
+import paddle
+import paddle.nn as nn
 import ppdet.engine.tracker as ppdet_tracker
 from ppdet.core.workspace import create
 from ppdet.utils.checkpoint import load_weight
@@ -39,6 +47,9 @@ from ppdet.modeling.architectures import DeepSORT
 
 from ..data import MOTDetResultsDataset
 from ..data.sequence import IMAGE_EXTS
+from ..reid import OSNetEmbedding, PCBPyramidEmbedding
+from ..reid.crops import crop_batch
+from ..reid.embedder import reid_model
 from ..reid.retrieval import RetrievalMetric
 from ..tracker import FastDeepSORTTracker
 
@@ -67,19 +78,52 @@ def _get_infer_images(original):
     return get_infer_images
 
 
+class _ReIDRuntime(nn.Layer):
+    """Stands for a plugin ReID layer in ppdet's DeepSORT architecture, running it as :func:`reid_model` does."""
+
+    def __init__(self, run):
+        super().__init__()
+        self.run = run
+
+    def forward(self, crops):
+        return paddle.to_tensor(self.run(crops.numpy()))
+
+
 def _eval_seq_sde(original):
     def eval_seq_sde(self, dataloader, *args, **kwargs):
-        if not isinstance(self.dataset, MOTDetResultsDataset):
+        tracker, layer = self.model.tracker, getattr(self.model, 'reid', None)
+        compat = not isinstance(tracker, FastDeepSORTTracker) or tracker.ppdet_compat
+        with contextlib.ExitStack() as undo:
+            if isinstance(layer, (OSNetEmbedding, PCBPyramidEmbedding)):
+                if not hasattr(self, '_ppdet_deepsort_reid'):  # once per engine: the export takes seconds
+                    self._ppdet_deepsort_reid = _ReIDRuntime(reid_model(self.cfg, layer, tracker.input_size))
+                self.model.reid = self._ppdet_deepsort_reid
+                undo.callback(setattr, self.model, 'reid', layer)
+                if not compat:
+                    undo.enter_context(_replaced(ppdet_tracker, 'get_crops', _upright_crops))
+            if not compat:
+                tracker.reset()
+            if isinstance(self.dataset, MOTDetResultsDataset):
+                token = _dataset_reading_detections.set(self.dataset)
+                undo.callback(_dataset_reading_detections.reset, token)
             return original(self, dataloader, *args, **kwargs)
-        tracker = self.model.tracker
-        if isinstance(tracker, FastDeepSORTTracker) and not tracker.ppdet_compat:
-            tracker.reset()
-        token = _dataset_reading_detections.set(self.dataset)
-        try:
-            return original(self, dataloader, *args, **kwargs)
-        finally:
-            _dataset_reading_detections.reset(token)
     return eval_seq_sde
+
+
+@contextlib.contextmanager
+def _replaced(owner, name, value):
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def _upright_crops(xyxy, ori_image, w, h):
+    """ppdet's ``get_crops`` (x1 y1 x2 y2 boxes in the engine's BGR ``ori_image`` batch of one) as the plugin's
+    tools cut them."""
+    return crop_batch(ori_image.numpy()[0], np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], 1), (w, h))
 
 
 def _load_det_results(original):

@@ -16,7 +16,8 @@ from .weights import load_state_dict
 
 logger = setup_logger(__name__)
 
-__all__ = ['ReIDEmbedder', 'DygraphReID', 'InferenceReID', 'fast_reid', 'embedder_from_config', 'load_reid']
+__all__ = ['ReIDEmbedder', 'DygraphReID', 'InferenceReID', 'fast_reid', 'reid_model', 'embedder_from_config',
+           'load_reid']
 
 
 class DygraphReID:
@@ -124,21 +125,26 @@ def load_reid(cfg):
     return layer
 
 
-def embedder_from_config(cfg, input_size):
-    """The ReIDEmbedder a DeepSORT config asks for (``DeepSORT.reid``, ``reid_weights``, ``reid_backend``,
-    ``reid_precision``, ``cpu_threads``, ``use_gpu``), or None when it has no ReID model."""
-    name = cfg['DeepSORT'].get('reid')
-    if name in (None, 'None'):
-        logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
-                    "gated cascade and IoU), appearance matching off")
-        return None
+def reid_model(cfg, layer, input_size):
+    """``layer`` (weights loaded) run as the config's ``reid_backend``, ``reid_precision``, ``cpu_threads`` and
+    ``use_gpu`` say: a callable from N x 3 x H x W crops to N x D embeddings (arrays)."""
     backend = cfg.get('reid_backend', 'inference')
     precision = cfg.get('reid_precision', 'auto')
     require('config', 'reid_backend', backend in ('inference', 'dygraph'), "'inference' or 'dygraph'", backend)
     require('config', 'reid_precision', precision in ('auto', 'fp32', 'bf16'), "'auto', 'fp32' or 'bf16'",
             precision)
-    layer = load_reid(cfg)
     if backend == 'dygraph':
-        return ReIDEmbedder(DygraphReID(layer), input_size)
-    return ReIDEmbedder(fast_reid(layer, input_size, 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
-                                  cpu_threads(int(cfg.get('cpu_threads', 0)))), input_size)
+        return DygraphReID(layer)
+    return fast_reid(layer, input_size, 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
+                     cpu_threads(int(cfg.get('cpu_threads', 0))))
+
+
+def embedder_from_config(cfg, input_size):
+    """The ReIDEmbedder a DeepSORT config asks for (``DeepSORT.reid``, ``reid_weights`` and the runtime keys of
+    :func:`reid_model`), or None when it has no ReID model."""
+    name = cfg['DeepSORT'].get('reid')
+    if name in (None, 'None'):
+        logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
+                    "gated cascade and IoU), appearance matching off")
+        return None
+    return ReIDEmbedder(reid_model(cfg, load_reid(cfg), input_size), input_size)
