@@ -209,40 +209,90 @@ def random_weights(folder, cfg, component):
     script = folder / 'random_weights.py'
     script.write_text(RANDOM_WEIGHTS)
     path = folder / (component + '.pdparams')
-    host_python = [str(script), cfg, component, str(path)]
-    run_tool(*host_python)  # the hook registers the plugin's components for this script too
+    run_tool(str(script), cfg, component, str(path))  # the hook registers the plugin's components here too
     return str(path)
 
 
-def test_export_model_exports_the_seed_detector_and_reid_models(tmp_path):
-    jde = config(tmp_path, 'jde.yml', 'configs/mot/deepsort/jde_yolov3_darknet53_30e_1088x608.yml', '''
-        TestReader:
-          inputs_def: {image_shape: [3, 160, 288]}
-          sample_transforms:
-            - Decode: {}
-            - LetterBoxResize: {target_size: [160, 288]}
-            - NormalizeImage: {mean: [0, 0, 0], std: [1, 1, 1], is_scale: True}
-            - Permute: {}
-        ''')
-    det_weights = random_weights(tmp_path, jde, 'YOLOv3')
-    proc = host('export_model.py', '-c', jde, '-o', 'weights=' + det_weights, '--output_dir', str(tmp_path / 'out'))
-    assert "Exported YOLOv3 (input 'image' [None, 3, 160, 288], boxes letterboxed)" in proc.stdout
+SMALL_READER = """
+{reader}:
+  inputs_def: {{image_shape: [3, 160, 288]}}
+  sample_transforms:
+    - Decode: {{}}
+    - LetterBoxResize: {{target_size: [160, 288]}}
+    - NormalizeImage: {{mean: [0, 0, 0], std: [1, 1, 1], is_scale: True}}
+    - Permute: {{}}
+"""
+
+
+@pytest.fixture(scope='module')
+def random_models(tmp_path_factory):
+    """Random weights (no pretrained ones offline) for JDE YOLOv3 at 160x288 and PCB Pyramid ResNet-50, and their
+    configs: the detector alone, and detector + ReID reading MOT17 frames of the test data."""
+    folder = tmp_path_factory.mktemp('random_models')
+    jde = config(folder, 'jde.yml', 'configs/mot/deepsort/jde_yolov3_darknet53_30e_1088x608.yml',
+                 SMALL_READER.format(reader='TestReader'))
+    pcb = config(folder, 'pcb.yml', 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml',
+                 'PCBPyramidEmbedding: {model_name: ResNet50}\n')
+    detector_reid = config(folder, 'detector_reid.yml', 'configs/mot/deepsort/deepsort_yolov3_pcb_pyramid_r101.yml',
+                           textwrap.dedent("""
+        PCBPyramidEmbedding: {{model_name: ResNet50}}
+        EvalMOTDataset:
+          !MOTDetResultsDataset
+            dataset_dir: {root}
+            data_root: MOT17/train
+        det_weights: {det}
+        reid_weights: {reid}
+        det_score_threshold: 0.0
+        FastDeepSORTTracker: {{n_init: 1, max_iou_distance: 1.0}}
+        """.format(root=os.path.join(REPO, 'tests', 'data'), det=folder / 'YOLOv3.pdparams',
+                   reid=folder / 'PCBPyramidEmbedding.pdparams')) + SMALL_READER.format(reader='EvalMOTReader')
+        + SMALL_READER.format(reader='TestMOTReader'))
+    return {'jde': jde, 'detector_reid': detector_reid, 'det_weights': random_weights(folder, jde, 'YOLOv3'),
+            'reid_weights': random_weights(folder, pcb, 'PCBPyramidEmbedding')}
+
+
+def test_export_model_exports_the_seed_detector_and_reid_models_that_the_runner_runs(random_models, tmp_path):
     import yaml
-    infer_cfg = yaml.safe_load((tmp_path / 'out' / 'jde' / 'infer_cfg.yml').read_text())
+    proc = host('export_model.py', '-c', random_models['jde'], '-o', 'weights=' + random_models['det_weights'],
+                '--output_dir', str(tmp_path))
+    assert "Exported YOLOv3 (input 'image' [None, 3, 160, 288], boxes letterboxed)" in proc.stdout
+    infer_cfg = yaml.safe_load((tmp_path / 'jde' / 'infer_cfg.yml').read_text())
     assert infer_cfg['arch'] == 'YOLO' and infer_cfg['label_list'] == ['pedestrian'] and not infer_cfg['scaled']
     assert [step['type'] for step in infer_cfg['Preprocess']] == ['LetterBoxResize', 'NormalizeImage', 'Permute']
-    pcb = ['PCBPyramidEmbedding.model_name=ResNet50']
-    reid_weights = random_weights(tmp_path, config(tmp_path, 'pcb.yml', 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml',
-                                                   'PCBPyramidEmbedding: {model_name: ResNet50}\n'),
-                                  'PCBPyramidEmbedding')
+    weights = ['reid_weights=' + random_models['reid_weights'], 'det_weights=' + random_models['det_weights']]
     for base in ('deepsort_yolov3_pcb_pyramid_r101.yml', 'deepsort_pcb_pyramid_r101.yml'):
-        proc = host('export_model.py', '-c', os.path.join('configs', 'mot', 'deepsort', base), '-o', *pcb,
-                    'reid_weights=' + reid_weights, 'det_weights=' + det_weights, 'FastDeepSORTTracker.max_age=30',
-                    '--output_dir', str(tmp_path / 'out'))
+        proc = host('export_model.py', '-c', os.path.join('configs', 'mot', 'deepsort', base), '-o',
+                    'PCBPyramidEmbedding.model_name=ResNet50', *weights, 'FastDeepSORTTracker.max_age=30',
+                    '--output_dir', str(tmp_path))
         assert "Exported PCBPyramidEmbedding (input 'crops' [None, 3, 192, 64])" in proc.stdout
-        infer_cfg = yaml.safe_load((tmp_path / 'out' / base[:-4] / 'infer_cfg.yml').read_text())
+        infer_cfg = yaml.safe_load((tmp_path / base[:-4] / 'infer_cfg.yml').read_text())
         # the config's own tracker section, not ppdet's DeepSORTTracker defaults
         assert infer_cfg['tracker']['type'] == 'FastDeepSORTTracker' and infer_cfg['tracker']['max_age'] == 30
+    frames = os.path.join(REPO, 'tests', 'data', 'MOT17', 'train', 'MOT17-05-FRCNN')
+    run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'jde'), '--reid_model_dir',
+             str(tmp_path / 'deepsort_pcb_pyramid_r101'), '--image_dir', frames, '--threshold', '0',
+             '--output_dir', str(tmp_path / 'deploy'))
+    # uncalibrated random weights box the whole frame: one track, confirmed from the third frame on
+    tracked = results(tmp_path / 'deploy' / 'mot_results' / 'MOT17-05-FRCNN.txt')
+    assert len(tracked) >= 3 and set(tracked[:, 0]) == {3, 4, 5, 6}
+
+
+def test_eval_and_infer_mot_with_a_detector_config(random_models, tmp_path):
+    """The seed's second method (JDE YOLOv3 + PCB Pyramid) through ppdet's eval_mot.py and infer_mot.py, the
+    detector run by ppdet's engine on the dataset's frames through the config's reader."""
+    cfg = random_models['detector_reid']
+    proc = host('eval_mot.py', '-c', cfg, '--output_dir', str(tmp_path / 'eval'))
+    assert 'MOTA' in proc.stdout
+    for seq in ('MOT17-04-FRCNN', 'MOT17-05-FRCNN', 'MOT17-09-FRCNN'):
+        # uncalibrated random weights box the whole frame: one track (n_init 1), from the second frame on
+        frames = len(os.listdir(os.path.join(REPO, 'tests', 'data', 'MOT17', 'train', seq, 'img1')))
+        tracked = results(tmp_path / 'eval' / 'mot_results' / (seq + '.txt'))
+        assert frames >= 4 and set(tracked[:, 0]) == set(range(2, frames + 1))
+    frames = os.path.join(REPO, 'tests', 'data', 'MOT17', 'train', 'MOT17-05-FRCNN')
+    host('infer_mot.py', '-c', cfg, '--image_dir', frames, '--draw_threshold', '0', '--output_dir',
+         str(tmp_path / 'infer'))
+    assert (tmp_path / 'infer' / 'mot_results' / 'MOT17-05-FRCNN.txt').read_text() == (
+        tmp_path / 'eval' / 'mot_results' / 'MOT17-05-FRCNN.txt').read_text()
 
 
 @pytest.fixture(scope='module')
@@ -266,11 +316,11 @@ def pets_frames(tmp_path_factory):
     return folder
 
 
-def test_ppdet_own_deepsort_config_takes_the_plugin_components_with_ppdet_results(pets_frames, tmp_path):
+def test_ppdet_own_deepsort_config_takes_the_plugin_components_with_ppdet_results(pets_frames, random_models,
+                                                                                   tmp_path):
     """ppdet 2.6's configs/mot/deepsort/reid/deepsort_pcb_pyramid_r101.yml with -o DeepSORT.tracker=FastDeepSORTTracker
     (ppdet_compat) and DeepSORT.reid=PCBPyramidEmbedding: ppdet's own results file."""
-    weights = random_weights(tmp_path, config(tmp_path, 'pcb.yml', 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml',
-                                              'PCBPyramidEmbedding: {model_name: ResNet50}\n'), 'PCBPyramidEmbedding')
+    weights = random_models['reid_weights']
     common = ['-c', os.path.join(PADDLEDETECTION, 'configs', 'mot', 'deepsort', 'reid', 'deepsort_pcb_pyramid_r101.yml'),
               '--det_results_dir', 'dets', '-o', 'use_gpu=false', 'reid_weights=' + weights,
               'PCBPyramid.model_name=ResNet50', 'PCBPyramidEmbedding.model_name=ResNet50']

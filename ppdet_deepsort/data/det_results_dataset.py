@@ -1,6 +1,7 @@
 """The precomputed-detection dataset, registered in ppdet as ``MOTDetResultsDataset``."""
 
 import os
+import threading
 from typing import List, Optional
 
 import numpy as np
@@ -16,6 +17,8 @@ from .sequence import IMAGE_EXTS, Sequence, SequenceError
 logger = setup_logger(__name__)
 
 __all__ = ['MOTDetResultsDataset']
+
+_VIDEO_LOCK = threading.Lock()
 
 
 @register
@@ -65,7 +68,7 @@ class MOTDetResultsDataset(DetDataset):
         self._given = {}  # name -> (builder, path, frame rate): sequences set by set_videos / set_images
         self._current = None  # the sequence ppdet's engine reads, opened by parse_dataset
         self._ops = []  # the reader's transforms after Decode, which __getitem__ does itself
-        self._cursor = None  # (next frame id, frames from it) of the current sequence
+        self._cursor = None  # ((sequence, next frame id), its frames from there) when the current one is a video
 
     def set_videos(self, video_files, frame_rate=-1):
         """Use these video files (``--video_file A B``, ``--video_dir``) instead of the dataset folder; each is a
@@ -192,11 +195,16 @@ class MOTDetResultsDataset(DetDataset):
         leaves it (``image`` RGB, ``ori_image`` BGR), then through the reader's other transforms."""
         seq = self._current
         frame_id = seq.frame_ids[index]
-        if seq.has_pixels:
-            if self._cursor is None or self._cursor[0] != frame_id:
-                self._cursor = (frame_id, seq.read(frame_id))
-            _, bgr = next(self._cursor[1])
-            self._cursor = (frame_id + 1, self._cursor[1])
+        if seq.is_video:
+            # One decoder, read in order; the lock because ppdet's reader thread of the previous pass may still
+            # ask for a frame when the next pass's begins.
+            with _VIDEO_LOCK:
+                if self._cursor is None or self._cursor[0] != (seq, frame_id):
+                    self._cursor = ((seq, frame_id), seq.read(frame_id))
+                _, bgr = next(self._cursor[1])
+                self._cursor = ((seq, frame_id + 1), self._cursor[1])
+        elif seq.has_pixels:
+            bgr = seq.image(frame_id)
         else:
             bgr = np.zeros(seq.im_size[::-1] + (3, ), np.uint8)
         h, w = bgr.shape[:2]

@@ -132,6 +132,27 @@ class Sequence:
         name = os.path.basename(os.path.normpath(image_dir))
         return cls(name, len(images), frame_rate if frame_rate > 0 else 30, _image_size(images[1]), images=images)
 
+    @property
+    def is_video(self):
+        return self._video is not None
+
+    def image(self, frame_id):
+        """The BGR image of frame ``frame_id`` of an image folder.
+
+        Raises:
+            SequenceError: the image cannot be read.
+        """
+        path = self._images[frame_id]
+        image = cv2.imread(path)
+        if image is None:
+            raise SequenceError("cannot read image {} (frame {})".format(path, frame_id))
+        if _truncated(path):
+            # OpenCV decodes what there is, fills the rest with grey and says only "Premature end of JPEG file",
+            # without naming it.
+            logger.warning("frame {}: {} is truncated (no end-of-image marker): only part of it decoded, the rest "
+                           "of the picture is blank".format(frame_id, path))
+        return image
+
     def read(self, first=1):
         """Yield (frame_id, BGR image) for every frame in ``frame_ids`` from ``first`` on.
 
@@ -140,15 +161,7 @@ class Sequence:
         """
         if self._images is not None:
             for frame_id in self.frame_ids[first - 1:]:
-                image = cv2.imread(self._images[frame_id])
-                if image is None:
-                    raise SequenceError("cannot read image {} (frame {})".format(self._images[frame_id], frame_id))
-                if _truncated(self._images[frame_id]):
-                    # OpenCV decodes what there is, fills the rest with grey and says only "Premature end of
-                    # JPEG file", without naming it.
-                    logger.warning("frame {}: {} is truncated (no end-of-image marker): only part of it decoded, "
-                                   "the rest of the picture is blank".format(frame_id, self._images[frame_id]))
-                yield frame_id, image
+                yield frame_id, self.image(frame_id)
             return
         if self._video is None:
             raise SequenceError("sequence {} has no frames to read (no img1/ folder or video)".format(self.name))

@@ -36,14 +36,13 @@ import functools
 import os
 
 import numpy as np
-
 import paddle
 import paddle.nn as nn
 import ppdet.engine.tracker as ppdet_tracker
 from ppdet.core.workspace import create
-from ppdet.utils.checkpoint import load_weight
 from ppdet.engine import Tracker, Trainer
 from ppdet.modeling.architectures import DeepSORT
+from ppdet.utils.checkpoint import load_weight
 
 from ..data import MOTDetResultsDataset
 from ..data.sequence import IMAGE_EXTS
