@@ -91,6 +91,8 @@ class MOTDetResultsDataset(DetDataset):
         frames are a video or absent (see :mod:`ppdet_deepsort.engine.ppdet_engine`)."""
         if isinstance(images, str):
             folder = images
+        elif not images:
+            raise SequenceError("MOTDetResultsDataset.set_images: no frame files given")
         else:
             folder = images[0] if os.path.isdir(images[0]) else os.path.dirname(images[0])
         builder = Sequence.from_images
