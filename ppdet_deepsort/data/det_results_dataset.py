@@ -12,7 +12,7 @@ from ppdet.utils.logger import setup_logger
 
 from ..utils.config import check_types, require
 from .det_file import load_detections
-from .sequence import IMAGE_EXTS, Sequence, SequenceError
+from .sequence import Sequence, SequenceError, holds_frames
 
 logger = setup_logger(__name__)
 
@@ -96,8 +96,7 @@ class MOTDetResultsDataset(DetDataset):
         else:
             folder = images[0] if os.path.isdir(images[0]) else os.path.dirname(images[0])
         builder = Sequence.from_images
-        if os.path.isdir(folder) and not os.path.isdir(os.path.join(folder, 'img1')) and not any(
-                f.lower().endswith(IMAGE_EXTS) for f in os.listdir(folder)):
+        if os.path.isdir(folder) and not holds_frames(folder):
             builder = _from_sequence_dir
         name = os.path.basename(os.path.normpath(folder))
         if name == 'img1' and os.path.isfile(os.path.join(folder, '..', 'seqinfo.ini')):

@@ -20,7 +20,7 @@ from ppdet.utils.logger import setup_logger
 
 logger = setup_logger(__name__)
 
-__all__ = ['Sequence', 'SequenceError', 'VIDEO_EXTS', 'IMAGE_EXTS']
+__all__ = ['Sequence', 'SequenceError', 'VIDEO_EXTS', 'IMAGE_EXTS', 'holds_frames']
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.flv', '.mpg', '.mpeg', '.m4v', '.wmv')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -232,6 +232,12 @@ def _image_size(path):
 
 def _size(info):
     return (info['imWidth'], info['imHeight']) if 'imWidth' in info and 'imHeight' in info else None
+
+
+def holds_frames(folder):
+    """Whether ``folder`` holds image files or an img1/ folder of them: a sequence of frames, not of a video."""
+    return os.path.isdir(os.path.join(folder, 'img1')) or any(f.lower().endswith(IMAGE_EXTS)
+                                                                for f in os.listdir(folder))
 
 
 def _list_frames(im_dir):

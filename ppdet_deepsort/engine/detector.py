@@ -27,7 +27,7 @@ logger = setup_logger(__name__)
 
 __all__ = ['Detector', 'DygraphDetector', 'InferenceDetector', 'inference_detector', 'fast_detector', 'compare_boxes',
            'build_transforms', 'letterbox_to_image', 'outputs_scaled', 'detector_from_config', 'load_detector',
-           'input_shape', 'check_scaled_flag']
+           'input_shape', 'check_scaled_flag', 'detector_boxes']
 
 UNSCALED_POST_PROCESS = ('JDEBBoxPostProcess', )  # boxes stay in the letterboxed input
 
@@ -274,18 +274,22 @@ def detection_filter(cfg):
     return float(threshold), class_ids
 
 
+def detector_boxes(cfg, name, scaled_flag=None):
+    """What a config says about the boxes of its detector ``name``: (scaled, score threshold, class ids).
+    ``scaled_flag`` is the user's --scaled, checked against the detector's post-process."""
+    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
+    check_scaled_flag(scaled_flag, scaled, name)
+    return (scaled, ) + detection_filter(cfg)
+
+
 def load_detector(cfg, section, weights_key, scaled_flag=None):
     """The registered ppdet detector named by ``cfg[section]`` with the weights ``cfg[weights_key]``, and what
-    its config says about its boxes: (layer, scaled, score threshold, class ids). ``scaled_flag`` is the
-    user's --scaled."""
+    its config says about its boxes: (layer, scaled, score threshold, class ids), see :func:`detector_boxes`."""
     owner, _, key = section.rpartition('.')
     name = (cfg[owner] if owner else cfg)[key]
     layer = build(name, section)
     load_state_dict(layer, cfg.get(weights_key), weights_key)
-    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
-    check_scaled_flag(scaled_flag, scaled, name)
-    threshold, class_ids = detection_filter(cfg)
-    return layer, scaled, threshold, class_ids
+    return (layer, ) + detector_boxes(cfg, name, scaled_flag)
 
 
 def detector_from_config(cfg, name, mode='eval', scaled_flag=None):

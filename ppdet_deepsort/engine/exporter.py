@@ -21,7 +21,7 @@ from ..deploy.export import export_detector, export_reid
 from ..deploy.predictor import create_predictor, model_files
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD
 from ..utils.config import ConfigError, component_args
-from .detector import check_scaled_flag, detection_filter, input_shape, outputs_scaled
+from .detector import detector_boxes, input_shape
 
 logger = setup_logger(__name__)
 
@@ -76,9 +76,7 @@ def _export_detector(cfg, layer, out, scaled_flag):
     reader = cfg.get('TestReader') or cfg.get('TestMOTReader')
     if not isinstance(reader, dict) or 'sample_transforms' not in reader:
         raise ConfigError("TestReader: the detector's sample_transforms are needed for its infer_cfg.yml")
-    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
-    check_scaled_flag(scaled_flag, scaled, name)
-    threshold, class_ids = detection_filter(cfg)
+    scaled, threshold, class_ids = detector_boxes(cfg, name, scaled_flag)
     shape = input_shape(reader)
     export_detector(layer, shape, out)
     write_detector_infer_cfg(out, name, cfg.get('metric', 'COCO'), reader['sample_transforms'], scaled, threshold,

@@ -45,7 +45,7 @@ from ppdet.modeling.architectures import DeepSORT
 from ppdet.utils.checkpoint import load_weight
 
 from ..data import MOTDetResultsDataset
-from ..data.sequence import IMAGE_EXTS
+from ..data.sequence import holds_frames
 from ..reid import OSNetEmbedding, PCBPyramidEmbedding
 from ..reid.crops import crop_batch
 from ..reid.embedder import reid_model
@@ -70,8 +70,8 @@ def _patch(owner, name, make):
 
 def _get_infer_images(original):
     def get_infer_images(self, infer_dir):
-        if isinstance(self.dataset, MOTDetResultsDataset) and not (os.path.isdir(infer_dir) and any(
-                f.lower().endswith(IMAGE_EXTS) for f in os.listdir(infer_dir))):
+        if isinstance(self.dataset, MOTDetResultsDataset) and not (os.path.isdir(infer_dir) and
+                                                                   holds_frames(infer_dir)):
             return [infer_dir]
         return original(self, infer_dir)
     return get_infer_images
