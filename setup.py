@@ -42,11 +42,14 @@ setup(
         'scipy',
         'tqdm',
         'PyYAML',
+        'onnxruntime',  # the CPU runtime of the ReID model (reid_backend: auto)
+        'paddle2onnx==2.1.0',  # paddle 3 exports to ONNX; the version the conversion fixes were measured on
+        'packaging',  # imported by paddle2onnx 2.1 but not declared by it
     ],
     extras_require={
         # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
         'cpu': ['paddlepaddle>=3'],
-        'test': ['paddlepaddle>=3', 'pytest', 'onnx', 'onnxruntime'],  # onnx: reference for the OSNet conversion
+        'test': ['paddlepaddle>=3', 'pytest', 'onnx'],  # onnx: reference for the OSNet conversion
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -12,7 +12,7 @@ import pytest
 from conftest import MOT17, REPO, pets_clip, run_tool
 from ppdet.data.transform import LetterBoxResize
 
-from ppdet_deepsort.engine.detector import compare_boxes, letterbox_to_image
+from ppdet_deepsort.inference.detector import compare_boxes, letterbox_to_image
 
 SMALL = """
 _BASE_: ['{base}']
@@ -38,7 +38,7 @@ import sys
 sys.path.insert(0, {repo!r})
 import cv2, paddle, ppdet_deepsort
 from ppdet.core.workspace import load_config, create
-from ppdet_deepsort.engine.detector import Detector, build_transforms
+from ppdet_deepsort.inference.detector import Detector, build_transforms
 from ppdet_deepsort.utils.random_weights import randomize_detector
 cfg = load_config({config!r})
 paddle.seed(0)
@@ -149,17 +149,20 @@ def ppyoloe(tmp_path_factory):
 
 
 def test_fast_path_gives_the_dygraph_boxes(jde, ppyoloe):
-    """tools/benchmark_detector.py on real frames: the exported detector with oneDNN (the conv + leaky ReLU
-    fusion left out, upsampling traced as a broadcast, RepVGG blocks fused) returns dygraph's boxes."""
-    proc = run_tool('tools/benchmark_detector.py', '--frames', '1', '--configs', str(jde[0]), str(ppyoloe[0]))
+    """benchmarks/benchmark_detector.py on real frames: the exported detector with oneDNN (the conv + leaky ReLU
+    fusion left out, upsampling traced as a broadcast, RepVGG blocks fused) and on ONNX Runtime (JDE's anchors
+    traced as a constant, the leaky ReLU slopes restored) returns dygraph's boxes."""
+    proc = run_tool('benchmarks/benchmark_detector.py', '--frames', '1', '--configs', str(jde[0]), str(ppyoloe[0]))
     report = json.loads(proc.stdout[proc.stdout.index('{'):])
-    rows = {row['config']: row for row in report['detectors'] if row['precision'] == 'fp32'}
-    assert set(rows) == {str(jde[0]), str(ppyoloe[0])}
-    for config, row in rows.items():
+    rows = [row for row in report['detectors'] if row['precision'] == 'fp32']
+    assert {(row['config'], row['backend']) for row in rows} == {
+        (str(config), backend) for config in (jde[0], ppyoloe[0]) for backend in ('inference', 'onnxruntime')}
+    for row in rows:
         assert row['same_boxes'], row
         assert row['boxes_per_frame'] >= 5 and row['max_abs_box_diff_px'] <= 0.5 and row['min_iou'] > 0.9, row
         assert row['builtin_ms_per_frame'] > 0 and row['plugin_ms_per_frame'] > 0
-    assert rows[str(jde[0])]['input_size'] == '288x160' and rows[str(ppyoloe[0])]['input_size'] == '320x320'
+    sizes = {row['config']: row['input_size'] for row in rows}
+    assert sizes == {str(jde[0]): '288x160', str(ppyoloe[0]): '320x320'}
 
 
 def test_compare_boxes_pairs_boxes_whatever_their_order():
@@ -191,6 +194,17 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
                       str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip),
                       '--threshold', '0', '--output_dir', str(tmp_path / 'deploy'))
     assert 'runs with paddle.inference on CPU (fp32, oneDNN)' in deploy.stdout
+    assert 'deepsort_osnet_x0_25: ONNX Runtime fp32 agrees with paddle fp32' in deploy.stdout
+    for backend in ('paddle', 'onnxruntime'):  # the runner's --backend, both models on it
+        run = run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
+                       str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip),
+                       '--threshold', '0', '--output_dir', str(tmp_path / backend), '--backend', backend)
+        assert ('runs on ONNX Runtime' in run.stdout) == (backend == 'onnxruntime')
+        by_backend = np.loadtxt(tmp_path / backend / 'mot_results' / 'walk.txt', delimiter=',', ndmin=2)
+        deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'walk.txt', delimiter=',', ndmin=2)
+        assert by_backend.shape == deployed.shape
+        np.testing.assert_array_equal(by_backend[:, :2], deployed[:, :2])
+        np.testing.assert_allclose(by_backend[:, 2:6], deployed[:, 2:6], atol=0.1)
     run_tool('tools/infer_mot.py', '-c', str(tracking), '--video_file', str(clip), '--output_dir',
              str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
              'det_backend=dygraph', 'FastDeepSORTTracker.max_age=30', 'FastDeepSORTTracker.matching_threshold=0.4')
@@ -235,4 +249,4 @@ def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):
     proc = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', os.path.dirname(FRAME), '-o',
                     'det_weights={}'.format(weights), 'det_backend=onnx', '--output_dir', str(tmp_path), check=False)
     assert proc.returncode == 1
-    assert "det_backend" in proc.stdout and "'inference', 'tensorrt' or 'dygraph'" in proc.stdout
+    assert "config.det_backend: expected one of 'auto', 'onnxruntime', 'inference', 'tensorrt', 'dygraph'" in proc.stdout

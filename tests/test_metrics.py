@@ -13,7 +13,7 @@ from ppdet_deepsort.data import read_mot_results
 from ppdet_deepsort.engine import write_mot_results
 from ppdet_deepsort.metrics import METRICS, GroundTruth, evaluate
 
-sys.path.insert(0, os.path.join(REPO, 'tools'))
+sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
 from benchmark_metrics import trackeval_scores  # noqa: E402
 
 TUD = os.path.join(DATA, 'TUD')

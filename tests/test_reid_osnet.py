@@ -12,7 +12,8 @@ from conftest import DATA, PETS_SEQ, REPO, run_tool
 
 from ppdet_deepsort.reid.convert import ConversionError, convert_onnx, read_torch_state_dict
 from ppdet_deepsort.reid.crops import crop_batch
-from ppdet_deepsort.reid.embedder import DygraphReID, fast_reid
+from ppdet_deepsort.inference import RuntimeOptions
+from ppdet_deepsort.inference.embedder import reid_model
 from ppdet_deepsort.reid.osnet import OSNetEmbedding
 
 ONNX = os.path.join(DATA, 'reid', 'osnet_x0_25_msmt17.onnx')
@@ -47,7 +48,7 @@ def model_with(state):
 
 
 def embed(model, crops):
-    return DygraphReID(model)(crops)
+    return reid_model(model, [128, 256], RuntimeOptions(reid_backend='dygraph'))(crops)
 
 
 def identity_auc(embeddings, ids):
@@ -103,15 +104,19 @@ def test_converted_weights_tell_people_apart(person_crops):
     assert identity_auc(embed(random, crops), ids) < 0.8  # the check means something
 
 
-def test_fast_path_agrees_with_dygraph(person_crops):
+@pytest.mark.parametrize('backend', ['inference', 'onnxruntime'])
+def test_fast_paths_agree_with_dygraph(person_crops, backend, tmp_path):
     crops, _ = person_crops
     model = OSNetEmbedding()
     model.set_state_dict(paddle.load(SHIPPED))
     reference = embed(model, crops)
-    fast = fast_reid(model, [128, 256], precision='fp32')
+    fast = reid_model(model, [128, 256], RuntimeOptions(reid_backend=backend, reid_precision='fp32',
+                                                       model_cache_dir=str(tmp_path)))
     ours = np.concatenate([fast(crops[i:i + 7]) for i in range(0, len(crops), 7)])  # varying batch sizes
     cos = (ours * reference).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(reference, axis=1)
     assert cos.min() > 0.9999
+    if backend == 'onnxruntime':
+        assert fast.runtime.kept == 'ONNX Runtime fp32'  # it passed the first-call check against paddle
 
 
 def test_conversion_refuses_what_does_not_fit(tmp_path):

@@ -12,7 +12,8 @@ from conftest import PETS_SEQ, pets_clip, run_tool
 from ppdet.modeling.reid.pyramidal_embedding import PCBPyramid
 
 from ppdet_deepsort.reid.crops import crop_batch
-from ppdet_deepsort.reid.embedder import DygraphReID
+from ppdet_deepsort.inference import RuntimeOptions
+from ppdet_deepsort.inference.embedder import reid_model
 from ppdet_deepsort.reid.pcb_pyramid import PCBPyramidEmbedding
 from ppdet_deepsort.reid.weights import WeightsError, load_state_dict
 
@@ -54,7 +55,8 @@ def test_loads_ppdet_weights_and_gives_the_same_embeddings(tmp_path, crops, mode
     builtin = ppdet_weights(path, model_name)
     plugin = PCBPyramidEmbedding(model_name)
     load_state_dict(plugin, path)  # strict: every name and shape must match
-    ours, theirs = DygraphReID(plugin)(crops), DygraphReID(builtin)(crops)
+    dygraph = RuntimeOptions(reid_backend='dygraph')
+    ours, theirs = reid_model(plugin, [64, 192], dygraph)(crops), reid_model(builtin, [64, 192], dygraph)(crops)
     assert ours.shape == (len(crops), 2688) and len(crops) >= 8
     assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
 

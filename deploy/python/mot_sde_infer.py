@@ -1,5 +1,5 @@
-"""Track with exported models only (paddle.inference): PaddleDetection's deploy/python/mot_sde_infer.py
-for the plugin.
+"""Track with exported models only (ONNX Runtime or paddle.inference, --backend): PaddleDetection's
+deploy/python/mot_sde_infer.py for the plugin.
 
     python deploy/python/mot_sde_infer.py --reid_model_dir=output_inference/deepsort_pcb_pyramid_r101 \
         --det_results_dir=DIR --video_file=X.mp4 [--device=CPU] [--save_mot_txts] [--save_images]
@@ -25,14 +25,15 @@ import paddle  # noqa: E402
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
 from ppdet_deepsort.deploy import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
-from ppdet_deepsort.deploy.predictor import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.engine.detector import Detector, build_transforms, check_scaled_flag, inference_detector  # noqa
-from ppdet_deepsort.reid.embedder import InferenceReID, ReIDEmbedder  # noqa: E402
+from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
+from ppdet_deepsort.inference.detector import (Detector, build_transforms, check_scaled_flag,  # noqa: E402
+                                               exported_detector_model)
+from ppdet_deepsort.inference.embedder import ReIDEmbedder, exported_reid_model  # noqa: E402
+from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.utils.cli import add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
 from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
-from ppdet_deepsort.utils.distributed import cpu_threads  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
 
@@ -50,6 +51,13 @@ def parse_args():
     parser.add_argument('--device', type=str, default='CPU', help='CPU or GPU.')
     parser.add_argument('--run_mode', type=str, default='paddle', choices=['paddle', 'trt_fp32', 'trt_fp16'],
                         help='paddle, or TensorRT for the detector on the GPU (the ReID model runs with paddle).')
+    parser.add_argument('--backend', type=str, default='auto', choices=['auto', 'onnxruntime', 'paddle'],
+                        help='CPU runtime of both models: onnxruntime (converted with paddle2onnx, cached, checked '
+                             'against paddle fp32 on the first input), paddle (paddle.inference), or auto: '
+                             'onnxruntime on the CPU, paddle on the GPU or with --enable_mkldnn_bfloat16.')
+    parser.add_argument('--reid_precision', type=str, default='fp32', choices=['fp32', 'int8', 'auto'],
+                        help='int8: the ReID model quantized on ONNX Runtime, kept if it agrees with fp32 on the '
+                             'first batch; auto: int8 where it also measures faster on this CPU.')
     parser.add_argument('--cpu_threads', type=int, default=0,
                         help="Math library threads; 0 uses every core (shared among the launcher's workers).")
     parser.add_argument('--enable_mkldnn', type=ast.literal_eval, default=True, help='Use oneDNN on the CPU.')
@@ -82,12 +90,18 @@ def main():
         logger.warning('--device=GPU but this paddlepaddle build has no CUDA support (install paddlepaddle-gpu for '
                        'that); running on CPU')
         device = 'CPU'
-    precision = 'fp32'
-    if FLAGS.enable_mkldnn_bfloat16:
-        if cpu_supports_bf16():
-            precision = 'bf16'
-        else:
-            logger.warning('--enable_mkldnn_bfloat16: this CPU has no native bfloat16; using fp32')
+    bf16 = FLAGS.enable_mkldnn_bfloat16
+    if bf16 and not cpu_supports_bf16():
+        logger.warning('--enable_mkldnn_bfloat16: this CPU has no native bfloat16; using fp32')
+        bf16 = False
+    backend = {'paddle': 'inference', 'onnxruntime': 'onnxruntime',
+               'auto': 'inference' if bf16 or device == 'GPU' else 'auto'}[FLAGS.backend]
+    tensorrt = FLAGS.run_mode != 'paddle'
+    options = RuntimeOptions(
+        use_gpu=device == 'GPU', reid_backend=backend, reid_precision='bf16' if bf16 else FLAGS.reid_precision,
+        det_backend='tensorrt' if tensorrt else backend,
+        det_precision='fp16' if FLAGS.run_mode == 'trt_fp16' else 'auto' if bf16 else 'fp32',
+        cpu_threads=FLAGS.cpu_threads)
 
     reid_cfg, tracker_cfg = read_reid_infer_cfg(FLAGS.reid_model_dir)
     tracker_type = tracker_cfg.pop('type')
@@ -97,18 +111,14 @@ def main():
         raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported (FastDeepSORTTracker or ppdet\'s '
                           'DeepSORTTracker)'.format(FLAGS.reid_model_dir, tracker_type))
     FastDeepSORTTracker(**tracker_cfg)  # a bad tracker block fails here, naming the key
-    threads = cpu_threads(FLAGS.cpu_threads)
-    model = InferenceReID(FLAGS.reid_model_dir, device=device, mkldnn=FLAGS.enable_mkldnn, precision=precision,
-                          cpu_threads=threads)
+    model = exported_reid_model(FLAGS.reid_model_dir, reid_cfg['input_size'], options, FLAGS.enable_mkldnn)
     embedder = ReIDEmbedder(model, reid_cfg['input_size'], reid_cfg['mean'], reid_cfg['std'])
     detector = None
     if FLAGS.model_dir:
         transforms, scaled, threshold, class_ids = read_detector_infer_cfg(FLAGS.model_dir)
         check_scaled_flag(FLAGS.scaled, scaled, FLAGS.model_dir)
         threshold = threshold if FLAGS.threshold is None else FLAGS.threshold
-        det_precision = 'fp16' if FLAGS.run_mode == 'trt_fp16' else 'auto' if precision == 'bf16' else 'fp32'
-        model = inference_detector(FLAGS.model_dir, device, det_precision, threads, FLAGS.run_mode != 'paddle',
-                                   FLAGS.enable_mkldnn, threshold, os.path.basename(os.path.normpath(FLAGS.model_dir)))
+        model = exported_detector_model(FLAGS.model_dir, options, threshold, FLAGS.enable_mkldnn)
         detector = Detector(model, build_transforms(transforms), scaled, threshold, class_ids)
     dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir)
     if FLAGS.video_file:

@@ -6,10 +6,11 @@ import contextlib
 import copy
 import os
 
+import numpy as np
 import paddle
 import paddle.nn.functional as F
 from paddle.static import InputSpec
-from ppdet.modeling.layers import MultiClassNMS
+from ppdet.modeling.layers import JDEBox, MultiClassNMS
 
 __all__ = ['export_reid', 'export_detector', 'MODEL_PREFIX']
 
@@ -99,6 +100,27 @@ def _onednn_safe_upsampling():
         F.interpolate = interpolate
 
 
+@contextlib.contextmanager
+def _constant_jde_anchors():
+    """Trace JDE's anchor grid, which depends only on the (fixed) input size, as the constant it is: ppdet builds
+    it with ``paddle.tile`` of a 3-D tensor to 4-D, which paddle2onnx converts without the new leading axis (an
+    ONNX graph that no runtime loads). Same values, computed once in NumPy."""
+    original = JDEBox.generate_anchor
+
+    def generate_anchor(self, grid_h, grid_w, anchor_wh):
+        grid_h, grid_w = int(grid_h), int(grid_w)
+        ys, xs = np.meshgrid(np.arange(grid_h), np.arange(grid_w), indexing='ij')
+        mesh = np.broadcast_to(np.stack([xs, ys])[None], (len(anchor_wh), 2, grid_h, grid_w))
+        offsets = np.broadcast_to(anchor_wh[:, :, None, None], (len(anchor_wh), 2, grid_h, grid_w))
+        return paddle.to_tensor(np.concatenate([mesh, offsets], 1).transpose(0, 2, 3, 1).astype(np.float32))
+
+    JDEBox.generate_anchor = generate_anchor
+    try:
+        yield
+    finally:
+        JDEBox.generate_anchor = original
+
+
 def export_detector(layer, image_shape, output_dir):
     """Save a ppdet detector (inputs 'image' [N, 3, H, W], 'im_shape', 'scale_factor'; outputs 'bbox',
     'bbox_num') to ``output_dir/model.*``. ``image_shape`` is [3, H, W] of its reader.
@@ -119,7 +141,7 @@ def export_detector(layer, image_shape, output_dir):
             'scale_factor': InputSpec([None, 2], 'float32', 'scale_factor')}
     os.makedirs(output_dir, exist_ok=True)
     prefix = os.path.join(output_dir, MODEL_PREFIX)
-    with _static_nms(layer), _onednn_safe_upsampling():
+    with _static_nms(layer), _onednn_safe_upsampling(), _constant_jde_anchors():
         static = paddle.jit.to_static(layer, input_spec=[spec], full_graph=True)
         # paddle.jit.save refuses inputs the outputs do not depend on (JDE YOLOv3 uses only 'image'): save
         # with the inputs the traced program reads.

@@ -18,10 +18,10 @@ from ppdet.utils.logger import setup_logger
 
 from ..deploy import write_detector_infer_cfg, write_reid_infer_cfg
 from ..deploy.export import export_detector, export_reid
-from ..deploy.predictor import create_predictor, model_files
+from ..inference.backends import PaddleInferenceBackend, model_files
+from ..inference.detector import detector_boxes, input_shape
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD
 from ..utils.config import ConfigError, component_args
-from .detector import detector_boxes, input_shape
 
 logger = setup_logger(__name__)
 
@@ -43,7 +43,7 @@ def export_model(cfg, layer, out, scaled_flag=None):
         what = _export_reid(cfg, layer, scratch) if exports_reid(cfg) else _export_detector(cfg, layer, scratch,
                                                                                            scaled_flag)
         try:  # paddle 3.3 writes some control flow (e.g. PP-YOLOE's post-process) that it cannot read back
-            create_predictor(scratch, mkldnn=False)
+            PaddleInferenceBackend(scratch, mkldnn=False)
         except RuntimeError as e:
             raise ConfigError("the exported model cannot be loaded by paddle.inference on paddle {} ({}); run this "
                               "detector from its config with tools/infer_mot.py instead".format(

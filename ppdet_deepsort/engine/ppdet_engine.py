@@ -46,9 +46,10 @@ from ppdet.utils.checkpoint import load_weight
 
 from ..data import MOTDetResultsDataset
 from ..data.sequence import holds_frames
+from ..inference import RuntimeOptions
+from ..inference.embedder import reid_model
 from ..reid import OSNetEmbedding, PCBPyramidEmbedding
 from ..reid.crops import crop_batch
-from ..reid.embedder import reid_model
 from ..reid.retrieval import RetrievalMetric
 from ..tracker import FastDeepSORTTracker
 
@@ -95,7 +96,8 @@ def _eval_seq_sde(original):
         with contextlib.ExitStack() as undo:
             if isinstance(layer, (OSNetEmbedding, PCBPyramidEmbedding)):
                 if not hasattr(self, '_ppdet_deepsort_reid'):  # once per engine: the export takes seconds
-                    self._ppdet_deepsort_reid = _ReIDRuntime(reid_model(self.cfg, layer, tracker.input_size))
+                    self._ppdet_deepsort_reid = _ReIDRuntime(reid_model(layer, tracker.input_size,
+                                                                           RuntimeOptions.from_config(self.cfg)))
                 self.model.reid = self._ppdet_deepsort_reid
                 undo.callback(setattr, self.model, 'reid', layer)
                 if not compat:

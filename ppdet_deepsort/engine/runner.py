@@ -14,13 +14,14 @@ from tqdm import tqdm
 from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
 from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
+from ..inference import RuntimeOptions
+from ..inference.detector import detector_from_config
+from ..inference.embedder import embedder_from_config
 from ..metrics import GroundTruth, evaluate
-from ..reid.embedder import embedder_from_config
 from ..reid.weights import WeightsError
 from ..tracker.camera_motion import CameraMotion
 from ..utils.config import ConfigError, build, check_types, require
 from ..utils.distributed import gather, shard, world
-from .detector import detector_from_config
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 
@@ -38,7 +39,7 @@ def _inside(tlwh, score, image, seq):
     return tlwh[inside], score[inside]
 
 
-def _runner_keys(interpolate_max_gap: int, smooth_sigma: float, read_ahead: int):
+def _runner_keys(interpolate_max_gap: int, smooth_sigma: float):
     """The top-level config keys of the runner, for their type check."""
 
 
@@ -95,6 +96,7 @@ class SDERunner:
         dataset = cfg.get(key)
         if not isinstance(dataset, MOTDetResultsDataset):
             raise ConfigError("{}: expected !MOTDetResultsDataset, got {}".format(key, type(dataset).__name__))
+        options = RuntimeOptions.from_config(cfg)  # fail on a bad runtime key before any model loads
         tracker_name = parts.get('tracker')
         tracker = build(tracker_name, 'DeepSORT.tracker')  # fail on a bad tracker block before any work
         if not hasattr(tracker, 'outputs'):
@@ -108,14 +110,11 @@ class SDERunner:
             detector = detector_from_config(cfg, parts['detector'], mode, scaled_flag)
         embedder = embedder_from_config(cfg, tracker.input_size)
         max_gap, sigma = cfg.get('interpolate_max_gap', 0), cfg.get('smooth_sigma', 0.)
-        depth = cfg.get('read_ahead', 4)
-        check_types('config', _runner_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma,
-                                             'read_ahead': depth})
+        check_types('config', _runner_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma})
         require('config', 'interpolate_max_gap', max_gap >= 0, 'a number of frames >= 0', max_gap)
         require('config', 'smooth_sigma', sigma >= 0, 'a number of frames >= 0', sigma)
-        require('config', 'read_ahead', depth >= 0, 'a number of frames >= 0', depth)
         return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode,
-                   (max_gap, float(sigma)), depth)
+                   (max_gap, float(sigma)), options.read_ahead)
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
             convention='motchallenge'):

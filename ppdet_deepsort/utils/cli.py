@@ -57,9 +57,10 @@ def load_cfg(config, opts, builds=()):
 
 
 # Top-level keys the tools read with a default, so a config need not set them.
-TOOL_KEYS = ('use_gpu', 'reid_weights', 'det_weights', 'weights', 'reid_backend', 'reid_precision', 'cpu_threads',
-             'det_backend', 'det_precision', 'det_score_threshold', 'det_class_ids', 'interpolate_max_gap',
-             'smooth_sigma', 'read_ahead')
+# The runtime keys are ppdet_deepsort.inference.RuntimeOptions' fields (tests/test_runtime.py keeps them equal).
+TOOL_KEYS = ('reid_weights', 'det_weights', 'weights', 'det_score_threshold', 'det_class_ids', 'interpolate_max_gap',
+             'smooth_sigma', 'use_gpu', 'reid_backend', 'reid_precision', 'det_backend', 'det_precision', 'cpu_threads',
+             'read_ahead', 'model_cache_dir', 'reid_calibration')
 
 
 def _used_components(cfg, builds=()):

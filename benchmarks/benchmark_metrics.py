@@ -1,6 +1,6 @@
 """Speed and agreement of the plugin's evaluation against TrackEval, on the same files in one run.
 
-    python tools/benchmark_metrics.py [--gt_dir GT] [--results_dir RES] [--benchmark MOT17|MOT15] [--repeat 3]
+    python benchmarks/benchmark_metrics.py [--gt_dir GT] [--results_dir RES] [--benchmark MOT17|MOT15] [--repeat 3]
 
 Defaults: the MOT17-dev ground truth in ../shared/data and OC-SORT's result files there. Times both from reading
 the files to the metrics (best of --repeat runs) and prints one JSON object with the speed ratio and the largest
@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools'))  # eval_mot_results
 
 import numpy as np  # noqa: E402
 

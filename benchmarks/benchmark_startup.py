@@ -1,6 +1,6 @@
 """What the installed start-up hook (ppdet_deepsort_autoload.pth) costs, as one JSON object on stdout.
 
-    python tools/benchmark_startup.py [--runs 20]
+    python benchmarks/benchmark_startup.py [--runs 20]
 
 A Python start-up that never imports ppdet, with the hook on and off (PPDET_DEEPSORT_AUTOLOAD=0), the runs
 alternating; the hook module's own import time (python -X importtime); whether anything of ppdet or paddle is

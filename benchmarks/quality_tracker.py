@@ -11,7 +11,7 @@ files). PETS09's embeddings are computed once and cached in {output_dir}/quality
 tests/data/dev/peers/trackeval_metrics.json (TrackEval on their result files); ppdet's built-in DeepSORTTracker runs
 here on PETS09 with the same detections and embeddings (it cannot track without embeddings).
 
-    python tools/quality_tracker.py [--variants NAME ...] [--output_dir output] [-o key=value ...]
+    python benchmarks/quality_tracker.py [--variants NAME ...] [--output_dir output] [-o key=value ...]
 
 -o applies to every plugin run (e.g. -o FastDeepSORTTracker.max_age=50). Prints one JSON object and writes the
 markdown table {output_dir}/quality_tracker.md.
@@ -37,7 +37,7 @@ from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
 from ppdet_deepsort.data import MOTDetResultsDataset, read_mot_results  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.metrics import GroundTruth, evaluate  # noqa: E402
-from ppdet_deepsort.reid.embedder import embedder_from_config  # noqa: E402
+from ppdet_deepsort.inference.embedder import embedder_from_config  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.utils.cli import logs_to_stderr, run_tool  # noqa: E402
 

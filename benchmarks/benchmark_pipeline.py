@@ -4,7 +4,7 @@ where the time goes, and the ReID and tracker stages against ppdet's built-in wa
 DeepSORTTracker) on the same frames in the same run. Prints one JSON object (logs go to stderr). Read ratios,
 not absolute times, on a shared machine.
 
-    python tools/benchmark_pipeline.py [-c configs/mot/deepsort/deepsort_pets09_sample.yml] [--frames 200]
+    python benchmarks/benchmark_pipeline.py [-c configs/mot/deepsort/deepsort_pets09_sample.yml] [--frames 200]
 """
 
 import json
@@ -22,7 +22,8 @@ import ppdet_deepsort  # noqa: E402,F401
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
-from ppdet_deepsort.reid.embedder import DygraphReID, load_reid  # noqa: E402
+from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
+from ppdet_deepsort.inference.embedder import load_reid, reid_model  # noqa: E402
 from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool, set_device  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
@@ -37,7 +38,7 @@ def compare_stages(cfg, runner, frames_limit):
     dataset = runner.dataset
     seq = dataset.sequence(dataset.sequences()[0])
     size = runner.embedder.input_size
-    dygraph = DygraphReID(load_reid(cfg))
+    dygraph = reid_model(load_reid(cfg), size, RuntimeOptions(reid_backend='dygraph'))
     fast = runner.embedder.model
     inputs, times = [], {'reid_plugin': 0., 'reid_dygraph': 0., 'tracker_plugin': 0., 'tracker_builtin': 0.}
     min_cosine = 1.

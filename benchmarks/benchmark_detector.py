@@ -1,12 +1,14 @@
 """Benchmark: the detector stage per frame, ppdet's detector in dygraph (as ppdet's tools run it) against the
-plugin's fast path (exported on the fly, paddle.inference, oneDNN), with the same weights on the same real
-frames (MOT17-04, 1920x1080) through the same preprocessing and box mapping, in one run. Prints one JSON
-object:
+plugin's fast paths (exported on the fly: paddle.inference with oneDNN, and ONNX Runtime), with the same
+weights on the same real frames (MOT17-04, 1920x1080) through the same preprocessing and box mapping, in one
+run. Prints one JSON object:
 
-    {"detectors": [{"config", "input_size", "precision", "builtin_ms_per_frame", "plugin_ms_per_frame",
+    {"detectors": [{"config", "input_size", "backend", "precision", "builtin_ms_per_frame", "plugin_ms_per_frame",
                     "speedup", "same_boxes", "max_abs_box_diff_px", ...}, ...], ...}
 
-    python tools/benchmark_detector.py [--frames 3] [--configs CONFIG ...]
+``speedup`` is against dygraph; the ONNX Runtime row also has ``speedup_vs_inference_fp32``.
+
+    python benchmarks/benchmark_detector.py [--frames 3] [--configs CONFIG ...]
 
 ``same_boxes``: the fast path gives as many boxes as dygraph, each within 0.5 px (frame pixels) and its score
 within 1e-4 of its dygraph twin; every box the model returns is compared (score threshold 0). No pretrained
@@ -33,9 +35,10 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 import ppdet_deepsort  # noqa: E402,F401
 import paddle  # noqa: E402
 from ppdet.core.workspace import create, load_config  # noqa: E402
-from ppdet_deepsort.deploy.predictor import cpu_supports_bf16  # noqa: E402
-from ppdet_deepsort.engine.detector import (Detector, DygraphDetector, build_transforms, compare_boxes,  # noqa: E402
-                                            fast_detector, input_shape, outputs_scaled)
+from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
+from ppdet_deepsort.inference.detector import (Detector, build_transforms, compare_boxes, detector_model,  # noqa
+                                               input_shape, outputs_scaled)
+from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.utils.cli import logs_to_stderr  # noqa: E402
 from ppdet_deepsort.utils.random_weights import randomize_detector  # noqa: E402
 
@@ -66,12 +69,16 @@ def benchmark_one(config, frames):
     transforms = build_transforms(reader['sample_transforms'])
     scaled = outputs_scaled(post_process)
     images = [cv2.imread(path) for path in sorted(glob.glob(os.path.join(FRAMES, '*.jpg')))[:frames + 1]]
-    builtin = Detector(DygraphDetector(layer), transforms, scaled, score_threshold=0., class_ids=[])
-    randomize_detector(layer, builtin.inputs(images[0]))
     shape = input_shape(reader)
-    paths = {'fp32': fast_detector(layer, shape, precision='fp32', score_threshold=0.)}
+
+    def model(backend, precision):
+        return detector_model(layer, shape, RuntimeOptions(det_backend=backend, det_precision=precision), 0.)
+
+    randomize_detector(layer, Detector(None, transforms, scaled).inputs(images[0]))
+    builtin = Detector(model('dygraph', 'fp32'), transforms, scaled, score_threshold=0., class_ids=[])
+    paths = {('inference', 'fp32'): model('inference', 'fp32'), ('onnxruntime', 'fp32'): model('onnxruntime', 'fp32')}
     if cpu_supports_bf16():
-        paths['bf16'] = fast_detector(layer, shape, precision='bf16', score_threshold=0.)
+        paths['inference', 'bf16'] = model('inference', 'bf16')
     plugins = {k: Detector(m, transforms, scaled, score_threshold=0., class_ids=[]) for k, m in paths.items()}
 
     for detector in [builtin] + list(plugins.values()):  # warm-up: first calls prepare kernels and weights
@@ -101,7 +108,7 @@ def benchmark_one(config, frames):
         w = worst[kind]
         builtin_ms, plugin_ms = seconds['builtin'] / timed * 1e3, seconds[kind] / timed * 1e3
         rows.append({'config': config, 'detector': '{} ({})'.format(name, type(layer.backbone).__name__),
-                     'input_size': '{}x{}'.format(shape[2], shape[1]), 'precision': kind,
+                     'input_size': '{}x{}'.format(shape[2], shape[1]), 'backend': kind[0], 'precision': kind[1],
                      'builtin_ms_per_frame': round(builtin_ms, 1), 'plugin_ms_per_frame': round(plugin_ms, 1),
                      'speedup': round(builtin_ms / plugin_ms, 2),
                      'same_boxes': bool(w['same_count'] and w['max_abs_box_diff_px'] <= SAME_BOX_PX
@@ -110,6 +117,9 @@ def benchmark_one(config, frames):
                      'max_score_diff': float('{:.3g}'.format(w['max_score_diff'])),
                      'min_iou': round(w['min_iou'], 5), 'boxes_per_frame': round(boxes / timed, 1),
                      'frames_timed': timed})
+    onnx = next(r for r in rows if r['backend'] == 'onnxruntime')
+    paddle_fp32 = next(r for r in rows if r['backend'] == 'inference' and r['precision'] == 'fp32')
+    onnx['speedup_vs_inference_fp32'] = round(paddle_fp32['plugin_ms_per_frame'] / onnx['plugin_ms_per_frame'], 2)
     return rows
 
 

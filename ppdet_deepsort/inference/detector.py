@@ -1,6 +1,6 @@
 """Running a ppdet detector on video frames: ppdet's own transform operators from the reader config for the
-preprocessing, the model in dygraph or exported (``paddle.inference``), and its boxes mapped back to the
-frame.
+preprocessing, the model on any runtime (:mod:`.runtime`: dygraph, paddle.inference, ONNX Runtime), and its
+boxes mapped back to the frame.
 
 Detectors come in two kinds (PaddleDetection's ``--scaled``): general ones rescale their boxes to the
 original image themselves; JDE YOLOv3, whose ``JDEBBoxPostProcess`` does not, returns boxes in the
@@ -8,24 +8,23 @@ letterboxed network input, which must be mapped back here. The kind follows from
 rather than from a flag, so a wrong ``--scaled`` cannot silently give misplaced boxes.
 """
 
-import tempfile
+import os
 
 import numpy as np
-import paddle
 import ppdet.data.transform as transform
 from ppdet.utils.logger import setup_logger
 from scipy.optimize import linear_sum_assignment
 
 from ..deploy.export import export_detector
-from ..deploy.predictor import CheckedOnFirstCall, create_predictor, resolve_precision
 from ..metrics.conventions import box_iou
 from ..reid.weights import load_state_dict
 from ..utils.config import ConfigError, build, require
-from ..utils.distributed import cpu_threads
+from .options import RuntimeOptions
+from .runtime import ModelKind, build_runtime, run_exported
 
 logger = setup_logger(__name__)
 
-__all__ = ['Detector', 'DygraphDetector', 'InferenceDetector', 'inference_detector', 'fast_detector', 'compare_boxes',
+__all__ = ['Detector', 'DetectorModel', 'detector_model', 'exported_detector_model', 'compare_boxes',
            'build_transforms', 'letterbox_to_image', 'outputs_scaled', 'detector_from_config', 'load_detector',
            'input_shape', 'check_scaled_flag', 'detector_boxes']
 
@@ -87,21 +86,9 @@ def letterbox_to_image(xyxy, input_hw, image_hw):
     return out
 
 
-class DygraphDetector:
-    """A ppdet detector ``nn.Layer`` in eval mode: inputs dict of arrays -> (bbox N x 6, bbox_num)."""
-
-    def __init__(self, layer):
-        self.layer = layer
-        self.layer.eval()
-
-    def __call__(self, inputs):
-        with paddle.no_grad():
-            outs = self.layer({k: paddle.to_tensor(v) for k, v in inputs.items()})
-        return outs['bbox'].numpy(), outs['bbox_num'].numpy()
-
-
-class InferenceDetector:
-    """An exported ppdet detector run by ``paddle.inference``; arguments as :func:`create_predictor`.
+class _DetectorKind(ModelKind):
+    """A ppdet detector: inputs 'image' (1 x 3 x H x W), 'im_shape', 'scale_factor' -> 'bbox' (N x 6 [class,
+    score, x1, y1, x2, y2]), 'bbox_num'.
 
     With oneDNN, the conv + activation fusion is left out: on paddle 3.3 its PIR pass
     (``conv_activation_mkldnn_fuse_pass``) crashes the process with a segmentation fault while fusing
@@ -110,66 +97,47 @@ class InferenceDetector:
     gain, is kept; on PP-YOLOE+ leaving the fusion out measured no slower.
     """
 
-    ONEDNN_BROKEN_PASSES = ('conv_activation_onednn_fuse_pass', )
+    backend_key, precision_key = 'det_backend', 'det_precision'
+    delete_passes = ('conv_activation_onednn_fuse_pass', )
 
-    def __init__(self, model_dir, device='CPU', mkldnn=True, precision='fp32', cpu_threads=0, tensorrt=False):
-        onednn = mkldnn and device.upper() == 'CPU'
-        self._predictor = create_predictor(model_dir, device, mkldnn, precision, cpu_threads,
-                                           self.ONEDNN_BROKEN_PASSES if onednn else (), tensorrt)
+    def __init__(self, name, image_shape=None, score_threshold=0.3):
+        self.name, self.image_shape, self.score_threshold = name, image_shape, score_threshold
+
+    def export(self, layer, folder):
+        export_detector(layer, self.image_shape, folder)
+
+    def dygraph_call(self, layer, inputs):
+        outs = layer(inputs)
+        return [outs['bbox'], outs['bbox_num']]
+
+    def agree(self, fast, reference, precision='fp32'):
+        return _close_boxes(fast, reference, self.score_threshold)
+
+
+class DetectorModel:
+    """A detector on a runtime (see :func:`detector_model`): inputs dict -> (bbox N x 6, bbox_num)."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
 
     def __call__(self, inputs):
-        for name in self._predictor.get_input_names():
-            handle = self._predictor.get_input_handle(name)
-            handle.reshape(inputs[name].shape)
-            handle.copy_from_cpu(np.ascontiguousarray(inputs[name]))
-        self._predictor.run()
-        bbox, bbox_num = (self._predictor.get_output_handle(n).copy_to_cpu()
-                          for n in self._predictor.get_output_names()[:2])
+        bbox, bbox_num = self.runtime(inputs)[:2]
         return bbox, bbox_num
 
 
-def inference_detector(model_dir, device='CPU', precision='auto', cpu_threads=0, tensorrt=False, mkldnn=True,
-                       score_threshold=0.3, name='detector'):
-    """An exported detector run by ``paddle.inference``: oneDNN on the CPU (unless ``mkldnn`` is False), the
-    GPU (optionally through TensorRT) otherwise.
-
-    ``precision``: 'fp32', 'bf16' (CPUs with native bfloat16 only), or 'auto': bf16 where the CPU has it, kept
-    only if its boxes scoring at least ``score_threshold`` on the first frame agree with fp32's (same boxes,
-    IoU >= 0.9, scores within 0.02). With TensorRT, 'fp16' is also accepted.
-    """
-    cpu = device.upper() == 'CPU'
-    if tensorrt and cpu:
-        logger.warning("TensorRT needs the GPU; running {} with paddle.inference on the CPU".format(name))
-        tensorrt = False
-    if precision == 'fp16':
-        precision = 'fp16' if tensorrt else 'fp32'  # fp16 is TensorRT's
-    elif mkldnn or not cpu:
-        precision = resolve_precision(precision, device, 'det_precision')
-    else:
-        precision = 'fp32'  # bf16 runs on oneDNN only
-
-    def predictor(kind):
-        return InferenceDetector(model_dir, device, mkldnn, kind, cpu_threads, tensorrt)
-
-    if precision == 'bf16?':
-        model = CheckedOnFirstCall(predictor('bf16'), predictor('fp32'),
-                                   lambda fast, ref: _close_boxes(fast, ref, score_threshold), name)
-    else:
-        model = predictor(precision)
-    logger.info("Detector {} runs with paddle.inference on {} ({}{})".format(
-        name, device.upper(), 'bf16 if it agrees with fp32 on the first frame' if precision == 'bf16?' else precision,
-        (', oneDNN' if mkldnn else '') if cpu else ', TensorRT' if tensorrt else ''))
-    return model
+def detector_model(layer, image_shape, options, score_threshold=0.3):
+    """The ppdet detector ``layer`` (weights loaded, reader input ``image_shape`` [3, H, W]) run as the
+    :class:`RuntimeOptions` say. Faster paths (another runtime, bf16) are kept only if the boxes scoring at
+    least ``score_threshold`` on the first frame agree with paddle fp32's (same boxes, IoU >= 0.9, scores within
+    0.02)."""
+    return DetectorModel(build_runtime(_DetectorKind(type(layer).__name__, image_shape, score_threshold), layer,
+                                       options))
 
 
-def fast_detector(layer, image_shape, device='CPU', precision='auto', cpu_threads=0, tensorrt=False,
-                  score_threshold=0.3):
-    """``layer`` exported (to a temporary folder, gone once the predictor has loaded it) and run by
-    :func:`inference_detector` with these arguments."""
-    with tempfile.TemporaryDirectory(prefix='ppdet_deepsort_det_') as folder:
-        export_detector(layer, image_shape, folder)
-        return inference_detector(folder, device, precision, cpu_threads, tensorrt, score_threshold=score_threshold,
-                                  name=type(layer).__name__)
+def exported_detector_model(model_dir, options, score_threshold=0.3, mkldnn=True):
+    """An exported detector (``model_dir``) run as the :class:`RuntimeOptions` say (not dygraph)."""
+    kind = _DetectorKind(os.path.basename(os.path.normpath(model_dir)), score_threshold=score_threshold)
+    return DetectorModel(run_exported(kind, model_dir, options, mkldnn))
 
 
 def compare_boxes(a, b):
@@ -201,10 +169,10 @@ def _tlwh(rows):
 
 
 def _close_boxes(fast, reference, score_threshold, min_iou=0.9, max_score_diff=0.02):
-    """Whether bf16 boxes ((bbox, bbox_num) as a detector returns them) may stand for fp32's: the same boxes
-    above the score threshold, each overlapping its fp32 twin by IoU >= 0.9, scores within 0.02."""
+    """Whether a faster path's boxes ([bbox, bbox_num, ...] as a detector returns them) may stand for fp32's: the
+    same boxes above the score threshold, each overlapping its fp32 twin by IoU >= 0.9, scores within 0.02."""
     kept = []
-    for bbox, bbox_num in (fast, reference):
+    for bbox, bbox_num in (fast[:2], reference[:2]):
         bbox = np.asarray(bbox).reshape(-1, 6)[:int(np.sum(bbox_num))]
         kept.append(bbox[bbox[:, 1] >= score_threshold])
     close = compare_boxes(*kept)
@@ -294,26 +262,16 @@ def load_detector(cfg, section, weights_key, scaled_flag=None):
 
 def detector_from_config(cfg, name, mode='eval', scaled_flag=None):
     """The Detector a DeepSORT config asks for: the registered ppdet detector ``name`` with ``det_weights``,
-    fed by the reader's transforms (``EvalMOTReader`` in 'eval' mode, ``TestMOTReader`` otherwise), run as
-    ``det_backend`` says ('inference' by default, 'tensorrt' on the GPU, or 'dygraph') at ``det_precision``
-    ('auto', 'fp32' or 'bf16'; 'fp16' with TensorRT)."""
+    fed by the reader's transforms (``EvalMOTReader`` in 'eval' mode, ``TestMOTReader`` otherwise), run as its
+    ``det_backend`` and ``det_precision`` say (see :class:`RuntimeOptions`)."""
     reader_key = 'EvalMOTReader' if mode == 'eval' else 'TestMOTReader'
     reader = cfg.get(reader_key)
     if not isinstance(reader, dict) or 'sample_transforms' not in reader:
         raise ConfigError("{}: a detector needs {}.sample_transforms (e.g. LetterBoxResize, NormalizeImage, "
                           "Permute)".format(reader_key, reader_key))
-    backend = cfg.get('det_backend', 'inference')
-    precision = cfg.get('det_precision', 'auto')
-    require('config', 'det_backend', backend in ('inference', 'tensorrt', 'dygraph'),
-            "'inference', 'tensorrt' or 'dygraph'", backend)
-    require('config', 'det_precision', precision in ('auto', 'fp32', 'bf16') or (
-        precision == 'fp16' and backend == 'tensorrt'), "'auto', 'fp32' or 'bf16' ('fp16' with tensorrt)", precision)
+    options = RuntimeOptions.from_config(cfg)
     layer, scaled, threshold, class_ids = load_detector(cfg, 'DeepSORT.detector', 'det_weights', scaled_flag)
     logger.info("Detector {} ({} boxes), score >= {}, classes {}".format(
         name, 'rescaled' if scaled else 'letterboxed', threshold, class_ids or 'all'))
-    if backend == 'dygraph':
-        model = DygraphDetector(layer)
-    else:
-        model = fast_detector(layer, input_shape(reader), 'GPU' if cfg.get('use_gpu') else 'CPU', precision,
-                              cpu_threads(int(cfg.get('cpu_threads', 0))), backend == 'tensorrt', threshold)
+    model = detector_model(layer, input_shape(reader), options, threshold)
     return Detector(model, build_transforms(reader['sample_transforms']), scaled, threshold, class_ids)

@@ -8,7 +8,7 @@ ratios, not the absolute numbers, on a shared machine. ``plugin_all_options`` tu
 option at once (two-stage scores, observation-centric recovery and re-update, moving-average appearance with a
 motion term, NSA, the xywh state).
 
-    python tools/benchmark_tracker.py [--dets 10 50 100] [--frames 200] [--emb_dim 128] [--repeats 5]
+    python benchmarks/benchmark_tracker.py [--dets 10 50 100] [--frames 200] [--emb_dim 128] [--repeats 5]
 """
 
 import argparse

@@ -1,0 +1,154 @@
+"""From a frame and its boxes to appearance embeddings: crops, one batch per frame, one model call; and the ReID
+model as a :class:`~.runtime.ModelKind`, so that it runs on any backend."""
+
+import os
+import time
+
+import numpy as np
+from ppdet.utils.logger import setup_logger
+
+from ..data.sequence import Sequence
+from ..deploy.export import export_reid
+from ..metrics.ground_truth import GroundTruth
+from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
+from ..reid.weights import load_state_dict
+from ..utils.config import build
+from .options import RuntimeOptions
+from .runtime import ModelKind, build_runtime, run_exported
+
+logger = setup_logger(__name__)
+
+__all__ = ['ReIDEmbedder', 'ReIDModel', 'reid_model', 'exported_reid_model', 'embedder_from_config', 'load_reid',
+           'calibration_crops']
+
+FP32_MIN_COSINE = 0.999  # another runtime's fp32, or bf16, against paddle fp32: the same embeddings
+INT8_MIN_COSINE = 0.95  # int8 against fp32; chosen on the dev split, see README "Speed"
+CALIBRATION_CROPS = 256
+
+
+class _ReIDKind(ModelKind):
+    backend_key, precision_key = 'reid_backend', 'reid_precision'
+
+    def __init__(self, name, input_size):
+        self.name, self.input_size = name, tuple(input_size)
+
+    def export(self, layer, folder):
+        export_reid(layer, self.input_size, folder)
+
+    def dygraph_call(self, layer, inputs):
+        return [layer(inputs['crops'])]
+
+    def agree(self, fast, reference, precision='fp32'):
+        return _same_embeddings(fast[0], reference[0], INT8_MIN_COSINE if precision == 'int8' else FP32_MIN_COSINE)
+
+    def calibration(self, options):
+        crops = calibration_crops(options.reid_calibration, self.input_size)
+        return [{'crops': crops[i:i + 16]} for i in range(0, len(crops), 16)]
+
+
+def _same_embeddings(fast, reference, min_cosine):
+    cosine = (fast * reference).sum(1) / (np.linalg.norm(fast, axis=1) * np.linalg.norm(reference, axis=1))
+    worst = float(cosine.min()) if len(cosine) else 1.
+    return worst >= min_cosine, "min cosine {:.5f} over {} crops, needed {}".format(worst, len(cosine), min_cosine)
+
+
+def calibration_crops(seq_dir, input_size, count=CALIBRATION_CROPS):
+    """Up to ``count`` person crops (normalized, the model's input) from the ground-truth boxes of the MOT
+    sequence ``seq_dir``, spread evenly over its frames."""
+    gt_path = os.path.join(seq_dir, 'gt', 'gt.txt')
+    if not os.path.isfile(gt_path):
+        raise FileNotFoundError("reid_calibration: {} has no gt/gt.txt to cut person crops from".format(seq_dir))
+    seq = Sequence.from_dir(seq_dir)
+    gt = GroundTruth(gt_path)
+    frames = np.unique(gt.frame)
+    wanted = set(frames[::max(1, len(frames) * 4 // count)].tolist())
+    batches, total = [], 0
+    for frame_id, image in seq.read():
+        if frame_id in wanted:
+            boxes = gt.tlwh[gt.frame == frame_id]
+            batches.append(crop_batch(image, boxes, input_size))
+            total += len(boxes)
+        if total >= count or frame_id >= frames[-1]:
+            break
+    if not batches:
+        raise ValueError("reid_calibration: no person crops in {}".format(seq_dir))
+    return np.concatenate(batches)[:count]
+
+
+class ReIDEmbedder:
+    """Embeds the boxes of a frame.
+
+    Args:
+        model (callable): N x 3 x H x W float32 array -> N x D array.
+        input_size (list[int]): crop size [w, h] (the tracker's ``input_size``, as in ppdet).
+        mean, std (list[float]): RGB normalization of the crops (ImageNet's by default).
+    """
+
+    def __init__(self, model, input_size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
+        self.model = model
+        self.input_size = tuple(input_size)
+        self.mean, self.std = tuple(mean), tuple(std)
+        self.seconds = {'crops': 0., 'model': 0.}  # time spent so far, for benchmarks
+        self._dim = 0
+
+    def __call__(self, image, tlwh):
+        """N x D float32 embeddings of the boxes ``tlwh`` (N x 4) in the BGR ``image``; all in one batch."""
+        return self.embed(self.crops(image, tlwh))
+
+    def crops(self, image, tlwh):
+        """The model's input for the boxes: N x 3 x H x W normalised crops (thread-safe: the runner cuts them
+        while reading ahead)."""
+        start = time.perf_counter()
+        batch = crop_batch(image, tlwh, self.input_size, self.mean, self.std) if len(tlwh) else None
+        self.seconds['crops'] += time.perf_counter() - start
+        return batch
+
+    def embed(self, batch):
+        """N x D float32 embeddings of a batch from :meth:`crops`."""
+        if batch is None:
+            return np.zeros((0, self._dim), np.float32)
+        start = time.perf_counter()
+        embeddings = np.asarray(self.model(batch), np.float32)
+        self.seconds['model'] += time.perf_counter() - start
+        self._dim = embeddings.shape[1]
+        return embeddings
+
+
+def load_reid(cfg):
+    """The ReID layer ``DeepSORT.reid`` of a config, with ``reid_weights`` loaded strictly."""
+    layer = build(cfg['DeepSORT']['reid'], 'DeepSORT.reid')
+    load_state_dict(layer, cfg.get('reid_weights'), 'reid_weights')
+    return layer
+
+
+class ReIDModel:
+    """A ReID model on a runtime (see :func:`reid_model`): N x 3 x H x W float32 crops -> N x D embeddings."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+
+    def __call__(self, crops):
+        return self.runtime({'crops': np.ascontiguousarray(crops, np.float32)})[0]
+
+
+def reid_model(layer, input_size, options=RuntimeOptions()):
+    """``layer`` (weights loaded, crops of ``input_size`` [w, h]) run as the :class:`RuntimeOptions` say."""
+    return ReIDModel(build_runtime(_ReIDKind(type(layer).__name__, input_size), layer, options))
+
+
+def exported_reid_model(model_dir, input_size, options, mkldnn=True):
+    """An exported ReID model (``model_dir``, input 'crops') run as the :class:`RuntimeOptions` say (not
+    dygraph)."""
+    return ReIDModel(run_exported(_ReIDKind(os.path.basename(os.path.normpath(model_dir)), input_size), model_dir,
+                                  options, mkldnn))
+
+
+def embedder_from_config(cfg, input_size):
+    """The ReIDEmbedder a DeepSORT config asks for (``DeepSORT.reid``, ``reid_weights`` and its runtime keys, see
+    :class:`RuntimeOptions`), or None when it has no ReID model."""
+    name = cfg['DeepSORT'].get('reid')
+    if name in (None, 'None'):
+        logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
+                    "gated cascade and IoU), appearance matching off")
+        return None
+    return ReIDEmbedder(reid_model(load_reid(cfg), input_size, RuntimeOptions.from_config(cfg)), input_size)

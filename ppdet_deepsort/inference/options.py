@@ -1,0 +1,87 @@
+"""How the tools run their models: the runtime keys of a config (configs/mot/deepsort/_base_/runtime.yml), read
+and checked in one place."""
+
+import dataclasses
+import typing
+
+from ..utils.config import ConfigError, check_types, require
+from ..utils.distributed import cpu_threads
+
+__all__ = ['RuntimeOptions']
+
+DEFAULT_CALIBRATION = 'dataset/mot/PETS09/images/train/PETS09-S2L1'
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeOptions:
+    """The runtime keys, each a top-level config key (and an ``-o`` override of the tools).
+
+    Args:
+        use_gpu (bool): run on the GPU (paddlepaddle-gpu). Default False.
+        reid_backend (str): 'auto' (ONNX Runtime on the CPU, paddle.inference on the GPU), 'onnxruntime'
+            (exported, converted with paddle2onnx, checked against paddle fp32 on the first batch), 'inference'
+            (exported, paddle.inference with oneDNN on the CPU) or 'dygraph' (the paddle layer). Default 'auto'.
+        reid_precision (str): 'auto', 'fp32', 'bf16' (paddle.inference on CPUs with native bfloat16) or 'int8'
+            (ONNX Runtime, calibrated on ``reid_calibration``). Whatever is faster than fp32 is kept only if it
+            agrees with fp32 on the first real batch; 'auto' takes bf16 where the CPU has it and int8 where it
+            measures faster on this CPU. Default 'auto'.
+        det_backend (str): as ``reid_backend``, or 'tensorrt' (paddle.inference through TensorRT, GPU); 'auto' is
+            paddle.inference, since ONNX Runtime measured no faster on JDE YOLOv3 and PP-YOLOE+ (README "Speed").
+            Default 'auto'.
+        det_precision (str): 'auto', 'fp32', 'bf16', or 'fp16' with TensorRT. Default 'auto'.
+        cpu_threads (int): math threads per model; 0 uses every core, shared among the workers of
+            ``python -m paddle.distributed.launch``. Default 0.
+        read_ahead (int): frames decoded, with their detections and crops, ahead of the models in a background
+            thread; 0 reads in line. Default 4.
+        model_cache_dir (str): where ONNX conversions are kept; None: $PPDET_DEEPSORT_CACHE or
+            ~/.cache/ppdet_deepsort. Default None.
+        reid_calibration (str): a MOT sequence folder (frames and gt/gt.txt) whose person crops calibrate int8.
+            Default the bundled PETS09-S2L1 sample.
+    """
+
+    use_gpu: bool = False
+    reid_backend: typing.Literal['auto', 'onnxruntime', 'inference', 'dygraph'] = 'auto'
+    reid_precision: typing.Literal['auto', 'fp32', 'bf16', 'int8'] = 'auto'
+    det_backend: typing.Literal['auto', 'onnxruntime', 'inference', 'tensorrt', 'dygraph'] = 'auto'
+    det_precision: typing.Literal['auto', 'fp32', 'bf16', 'fp16'] = 'auto'
+    cpu_threads: int = 0
+    read_ahead: int = 4
+    model_cache_dir: typing.Optional[str] = None
+    reid_calibration: str = DEFAULT_CALIBRATION
+
+    _AUTO_ON_CPU = {'reid_backend': 'onnxruntime', 'det_backend': 'inference'}
+
+    def __post_init__(self):
+        check_types('config', type(self).__init__, vars(self))
+        require('config', 'cpu_threads', self.cpu_threads >= 0, 'a number of threads >= 0 (0: every core)',
+                self.cpu_threads)
+        require('config', 'read_ahead', self.read_ahead >= 0, 'a number of frames >= 0', self.read_ahead)
+        if self.det_precision == 'fp16' and self.det_backend != 'tensorrt':
+            raise ConfigError("config.det_precision: fp16 is TensorRT's (det_backend: tensorrt), got det_backend: "
+                              "{}".format(self.det_backend))
+        if self.reid_precision == 'int8' and self.reid_backend not in ('auto', 'onnxruntime'):
+            raise ConfigError("config.reid_precision: int8 runs on ONNX Runtime (reid_backend: onnxruntime or "
+                              "auto), got reid_backend: {}".format(self.reid_backend))
+
+    @classmethod
+    def from_config(cls, cfg):
+        """The options a config sets; keys it leaves out take their defaults."""
+        return cls(**{f.name: cfg[f.name] for f in dataclasses.fields(cls) if f.name in cfg})
+
+    @property
+    def device(self):
+        return 'GPU' if self.use_gpu else 'CPU'
+
+    @property
+    def threads(self):
+        """Math threads for this worker (see :func:`ppdet_deepsort.utils.distributed.cpu_threads`)."""
+        return cpu_threads(self.cpu_threads)
+
+    def backend(self, key):
+        """What the backend key ``key`` ('reid_backend' or 'det_backend') comes to on this device."""
+        backend = getattr(self, key)
+        if backend == 'auto':
+            return 'inference' if self.use_gpu else self._AUTO_ON_CPU[key]
+        if backend == 'onnxruntime' and self.use_gpu:
+            return 'inference'  # the plugin installs ONNX Runtime's CPU build
+        return backend

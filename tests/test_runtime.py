@@ -1,0 +1,135 @@
+"""The runtime layer (ppdet_deepsort.inference): ONNX Runtime against paddle on real crops, the conversion cache,
+the fall-backs, int8 agreement and refusal, and the runtime keys."""
+
+import dataclasses
+import logging
+import os
+
+import numpy as np
+import paddle
+import paddle.nn as nn
+import pytest
+from conftest import REPO
+
+from ppdet_deepsort.deploy.export import export_reid
+from ppdet_deepsort.inference import RuntimeOptions
+from ppdet_deepsort.inference import embedder as embedder_module
+from ppdet_deepsort.inference.embedder import calibration_crops, reid_model
+from ppdet_deepsort.inference.onnx_models import ConversionError, onnx_model
+from ppdet_deepsort.reid.osnet import OSNetEmbedding
+from ppdet_deepsort.reid.weights import load_state_dict
+from ppdet_deepsort.utils.cli import TOOL_KEYS
+from ppdet_deepsort.utils.config import ConfigError
+
+SAMPLE = os.path.join(REPO, 'dataset', 'mot', 'PETS09', 'images', 'train', 'PETS09-S2L1')
+SIZE = (128, 256)
+
+
+@pytest.fixture(scope='module')
+def osnet():
+    model = OSNetEmbedding()
+    load_state_dict(model, os.path.join(REPO, 'weights', 'osnet_x0_25_msmt17.pdparams'))
+    model.eval()
+    return model
+
+
+@pytest.fixture(scope='module')
+def crops():
+    """Real person crops of the sample, from frames the int8 calibration does not use (every 4th frame)."""
+    return calibration_crops(SAMPLE, SIZE, count=400)[1::4][:40]
+
+
+class _Unconvertible(nn.Layer):
+    """lgamma has no ONNX conversion in paddle2onnx 2.1: it aborts its process on it."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2D(3, 4, 3)
+
+    def forward(self, x):
+        return paddle.lgamma(paddle.tanh(self.conv(x)) + 2.).flatten(1)
+
+
+def test_the_runtime_keys_are_the_tools_keys():
+    assert {f.name for f in dataclasses.fields(RuntimeOptions)} <= set(TOOL_KEYS)
+
+
+def test_bad_runtime_keys_are_named():
+    with pytest.raises(ConfigError, match="config.reid_backend: expected one of 'auto', 'onnxruntime'"):
+        RuntimeOptions.from_config({'reid_backend': 'onnx'})
+    with pytest.raises(ConfigError, match='config.cpu_threads'):
+        RuntimeOptions(cpu_threads=-1)
+    with pytest.raises(ConfigError, match='int8 runs on ONNX Runtime'):
+        RuntimeOptions(reid_backend='inference', reid_precision='int8')
+    with pytest.raises(ConfigError, match='config.read_ahead: expected int'):
+        RuntimeOptions.from_config({'read_ahead': 'yes'})
+
+
+def test_onnxruntime_gives_paddles_embeddings_and_converts_once(osnet, crops, tmp_path, caplog):
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='fp32', model_cache_dir=str(tmp_path))
+    paddle_fp32 = reid_model(osnet, SIZE, RuntimeOptions(reid_backend='inference', reid_precision='fp32'))(crops)
+    with caplog.at_level(logging.INFO):
+        first = reid_model(osnet, SIZE, options)
+        assert 'converted with paddle2onnx' in caplog.text
+        ours = first(crops)
+    assert first.runtime.kept == 'ONNX Runtime fp32'
+    cosine = (ours * paddle_fp32).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(paddle_fp32, axis=1)
+    assert cosine.min() > 0.9999 and np.abs(ours - paddle_fp32).max() < 1e-3
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        second = reid_model(osnet, SIZE, options)
+    assert 'converted with paddle2onnx' not in caplog.text and 'cached' in caplog.text
+    np.testing.assert_array_equal(second(crops), ours)
+
+
+def test_a_broken_cache_file_is_converted_again(osnet, tmp_path):
+    folder = tmp_path / 'export'
+    export_reid(osnet, SIZE, str(folder))
+    path, converted = onnx_model(str(folder), str(tmp_path / 'cache'))
+    assert converted
+    with open(path, 'r+b') as f:
+        f.truncate(1000)  # a conversion cut short (killed, disk full)
+    again, converted = onnx_model(str(folder), str(tmp_path / 'cache'))
+    assert again == path and converted and os.path.getsize(path) > 100000
+
+
+def test_a_model_paddle2onnx_cannot_convert_falls_back_to_paddle(tmp_path, caplog):
+    folder = tmp_path / 'export'
+    layer = _Unconvertible()
+    layer.eval()
+    export_reid(layer, (8, 8), str(folder))
+    with pytest.raises(ConversionError):
+        onnx_model(str(folder), str(tmp_path / 'cache'))
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='fp32', model_cache_dir=str(tmp_path))
+    with caplog.at_level(logging.INFO):
+        model = reid_model(layer, (8, 8), options)
+    assert 'paddle2onnx could not convert it' in caplog.text and 'runs with paddle.inference' in caplog.text
+    x = np.random.RandomState(0).rand(3, 3, 8, 8).astype(np.float32)
+    with paddle.no_grad():
+        np.testing.assert_allclose(model(x), layer(paddle.to_tensor(x)).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_int8_is_kept_only_where_it_agrees_with_fp32(osnet, crops, tmp_path, monkeypatch, caplog):
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='int8', model_cache_dir=str(tmp_path),
+                             reid_calibration=SAMPLE)
+    fp32 = reid_model(osnet, SIZE, RuntimeOptions(reid_backend='onnxruntime', reid_precision='fp32',
+                                                  model_cache_dir=str(tmp_path)))(crops)
+    int8 = reid_model(osnet, SIZE, options)
+    ours = int8(crops)
+    assert int8.runtime.kept == 'int8'
+    cosine = (ours * fp32).sum(1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(fp32, axis=1)
+    assert embedder_module.INT8_MIN_COSINE <= cosine.min() < 0.9999  # quantized, and close
+    monkeypatch.setattr(embedder_module, 'INT8_MIN_COSINE', 0.99999)  # a floor int8 cannot meet
+    refused = reid_model(osnet, SIZE, options)
+    with caplog.at_level(logging.INFO):
+        np.testing.assert_allclose(refused(crops), fp32, atol=1e-5)
+    assert refused.runtime.kept == 'fp32' and 'int8 differs from fp32' in caplog.text
+
+
+def test_int8_without_calibration_crops_runs_fp32(osnet, tmp_path, caplog):
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='int8', model_cache_dir=str(tmp_path),
+                             reid_calibration=str(tmp_path / 'nowhere'))
+    with caplog.at_level(logging.INFO):
+        model = reid_model(osnet, SIZE, options)
+    assert 'int8 needs calibration crops' in caplog.text and 'has no gt/gt.txt' in caplog.text
+    assert model.runtime.kept is None and model(np.zeros((1, 3, 256, 128), np.float32)).shape == (1, 512)
