@@ -173,7 +173,7 @@ def test_eval_mot_with_osnet_on_a_video_sequence_as_the_project_tool(pets_sequen
     folder, cfg = pets_sequence
     proc = host('eval_mot.py', '-c', cfg, '--det_results_dir', str(folder / 'dets'), '--output_dir',
                 str(tmp_path / 'host'))
-    assert 'ReID model OSNetEmbedding runs with paddle.inference on CPU (fp32' in proc.stdout
+    assert 'OSNetEmbedding: ONNX Runtime fp32 agrees with paddle fp32' in proc.stdout
     run_tool('tools/eval_mot.py', '-c', cfg, '--det_results_dir', str(folder / 'dets'), '--output_dir',
              str(tmp_path / 'project'))
     assert_same_tracks(results(tmp_path / 'host' / 'mot_results' / 'walk.txt'),
