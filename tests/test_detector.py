@@ -249,4 +249,5 @@ def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):
     proc = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', os.path.dirname(FRAME), '-o',
                     'det_weights={}'.format(weights), 'det_backend=onnx', '--output_dir', str(tmp_path), check=False)
     assert proc.returncode == 1
-    assert "config.det_backend: expected one of 'auto', 'onnxruntime', 'inference', 'tensorrt', 'dygraph'" in proc.stdout
+    assert ("config.det_backend: expected one of 'auto', 'onnxruntime', 'inference', 'tensorrt', 'dygraph'"
+            in proc.stdout)

@@ -13,6 +13,7 @@ from conftest import REPO
 
 from ppdet_deepsort.deploy.export import export_reid
 from ppdet_deepsort.inference import RuntimeOptions
+from ppdet_deepsort.inference.backends import OnnxRuntimeBackend
 from ppdet_deepsort.inference import embedder as embedder_module
 from ppdet_deepsort.inference.embedder import calibration_crops, reid_model
 from ppdet_deepsort.inference.onnx_models import ConversionError, onnx_model
@@ -85,11 +86,11 @@ def test_onnxruntime_gives_paddles_embeddings_and_converts_once(osnet, crops, tm
 def test_a_broken_cache_file_is_converted_again(osnet, tmp_path):
     folder = tmp_path / 'export'
     export_reid(osnet, SIZE, str(folder))
-    path, converted = onnx_model(str(folder), str(tmp_path / 'cache'))
+    _, path, converted = onnx_model(str(folder), str(tmp_path / 'cache'), OnnxRuntimeBackend)
     assert converted
     with open(path, 'r+b') as f:
         f.truncate(1000)  # a conversion cut short (killed, disk full)
-    again, converted = onnx_model(str(folder), str(tmp_path / 'cache'))
+    _, again, converted = onnx_model(str(folder), str(tmp_path / 'cache'), OnnxRuntimeBackend)
     assert again == path and converted and os.path.getsize(path) > 100000
 
 
@@ -99,7 +100,7 @@ def test_a_model_paddle2onnx_cannot_convert_falls_back_to_paddle(tmp_path, caplo
     layer.eval()
     export_reid(layer, (8, 8), str(folder))
     with pytest.raises(ConversionError):
-        onnx_model(str(folder), str(tmp_path / 'cache'))
+        onnx_model(str(folder), str(tmp_path / 'cache'), OnnxRuntimeBackend)
     options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='fp32', model_cache_dir=str(tmp_path))
     with caplog.at_level(logging.INFO):
         model = reid_model(layer, (8, 8), options)

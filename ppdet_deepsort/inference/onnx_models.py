@@ -61,14 +61,16 @@ def _converter_version():
     return paddle2onnx.__version__
 
 
-def onnx_model(model_dir, cache):
-    """The ONNX file of the exported model in ``model_dir``, from the cache folder ``cache`` or converted now.
+def onnx_model(model_dir, cache, load):
+    """The ONNX model of the export in ``model_dir``, from the cache folder ``cache`` or converted now, loaded
+    by ``load`` (path -> runtime, e.g. an ONNX Runtime session). Each file is loaded once: a cached file that does
+    not load is removed and converted again.
 
     Returns:
-        (path, converted): ``converted`` is False when the file came from the cache.
+        (runtime, path, converted): ``converted`` is False when the file came from the cache.
 
     Raises:
-        ConversionError: paddle2onnx failed, with its reason.
+        ConversionError: paddle2onnx failed, with its reason, or ONNX Runtime cannot load what it wrote.
     """
     program, params = model_files(model_dir)
     try:
@@ -76,8 +78,9 @@ def onnx_model(model_dir, cache):
     except ImportError as e:
         raise ConversionError("paddle2onnx is not installed ({})".format(e)) from None
     path = os.path.join(cache, _digest(program, params, version, OPSET), 'model.onnx')
-    if _loads(path):
-        return path, False
+    runtime = _load_cached(path, load)
+    if runtime is not None:
+        return runtime, path, False
     os.makedirs(os.path.dirname(path), exist_ok=True)
     scratch = '{}.{}.tmp'.format(path, os.getpid())
     try:
@@ -86,9 +89,7 @@ def onnx_model(model_dir, cache):
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(scratch)
-    if not _loads(path):
-        raise ConversionError("ONNX Runtime cannot load what paddle2onnx {} wrote for {}".format(version, program))
-    return path, True
+    return _load_made(path, load, "what paddle2onnx {} wrote for {}".format(version, program)), path, True
 
 
 def _convert_in_child(program, params, out):
@@ -118,12 +119,13 @@ def _convert(program, params, out):
         f.write(_fixed_leaky_relu_slopes(program, data))
 
 
-def int8_model(fp32_path, calibration, cache):
+def int8_model(fp32_path, calibration, cache, load):
     """The int8 (static, QDQ, per-channel weights) quantization of the ONNX model ``fp32_path``, calibrated
-    on ``calibration`` (a list of inputs dicts), from the cache or made now.
+    on ``calibration`` (a list of inputs dicts), from the cache or made now, loaded by ``load`` as in
+    :func:`onnx_model`.
 
     Returns:
-        (path, made): ``made`` is False when the file came from the cache.
+        (runtime, path, made): ``made`` is False when the file came from the cache.
     """
     import numpy as np
     digest = hashlib.sha256()
@@ -132,8 +134,9 @@ def int8_model(fp32_path, calibration, cache):
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(inputs[name], np.float32).tobytes())
     path = os.path.join(os.path.dirname(fp32_path), 'int8-{}.onnx'.format(digest.hexdigest()[:16]))
-    if _loads(path):
-        return path, False
+    runtime = _load_cached(path, load)
+    if runtime is not None:
+        return runtime, path, False
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -163,23 +166,27 @@ def int8_model(fp32_path, calibration, cache):
         for leftover in (scratch, prepared, scratch + '.data', os.path.splitext(scratch)[0] + '-augmented.onnx'):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(leftover)
-    return path, True
+    return _load_made(path, load, 'the int8 model'), path, True
 
 
-def _loads(path):
-    """Whether ``path`` is an ONNX file ONNX Runtime loads; a file it cannot load is removed."""
+def _load_cached(path, load):
+    """``load(path)`` if the cache holds a file there that loads, else None; a file that does not load is
+    removed."""
     if not os.path.isfile(path):
-        return False
-    import onnxruntime
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
+        return None
     try:
-        onnxruntime.InferenceSession(path, options, providers=['CPUExecutionProvider'])
-        return True
-    except Exception as e:
+        return load(path)
+    except Exception as e:  # ONNX Runtime raises its own Fail / InvalidGraph / ... on a broken file
         logger.warning("{}: ONNX Runtime cannot load it ({}); converting again".format(path, _first_line(e)))
         os.remove(path)
-        return False
+        return None
+
+
+def _load_made(path, load, what):
+    try:
+        return load(path)
+    except Exception as e:
+        raise ConversionError("ONNX Runtime cannot load {} ({})".format(what, _first_line(e))) from None
 
 
 def _fixed_leaky_relu_slopes(program, data):

@@ -100,8 +100,8 @@ def _paddle_inference(kind, model_dir, precision, options, tensorrt, mkldnn):
         return PaddleInferenceBackend(model_dir, device, mkldnn, kind_of_float, options.threads, passes, tensorrt)
 
     if precision == 'bf16?':
-        model = CheckedOnFirstCall(predictor('bf16'), predictor('fp32'), functools.partial(kind.agree, precision='bf16'),
-                                   kind.name, ('bf16', 'fp32'))
+        model = CheckedOnFirstCall(predictor('bf16'), predictor('fp32'),
+                                   functools.partial(kind.agree, precision='bf16'), kind.name, ('bf16', 'fp32'))
     else:
         model = predictor(precision)
     logger.info("{} runs with paddle.inference on {} ({}{})".format(
@@ -112,9 +112,9 @@ def _paddle_inference(kind, model_dir, precision, options, tensorrt, mkldnn):
 
 def _onnx_runtime(kind, model_dir, precision, options):
     cache = cache_dir(options.model_cache_dir)
+    load = functools.partial(OnnxRuntimeBackend, cpu_threads=options.threads)
     try:
-        path, converted = onnx_model(model_dir, cache)
-        fast = OnnxRuntimeBackend(path, options.threads)
+        fast, path, converted = onnx_model(model_dir, cache, load)
     except ConversionError as e:
         logger.warning("{}: paddle2onnx could not convert it ({}); running it with paddle.inference".format(
             kind.name, e))
@@ -128,14 +128,14 @@ def _onnx_runtime(kind, model_dir, precision, options):
     reference = PaddleInferenceBackend(model_dir, 'CPU', True, 'fp32', options.threads, kind.delete_passes)
     model = CheckedOnFirstCall(fast, reference, kind.agree, kind.name, ('ONNX Runtime fp32', 'paddle fp32'))
     if precision in ('int8', 'auto'):
-        int8 = _int8(kind, path, fast, precision, options, cache)
+        int8 = _int8(kind, path, fast, precision, options, cache, load)
         if int8 is not None:
             model = CheckedOnFirstCall(int8, model, functools.partial(kind.agree, precision='int8'), kind.name,
                                        ('int8', 'fp32'))
     return model
 
 
-def _int8(kind, fp32_path, fp32, precision, options, cache):
+def _int8(kind, fp32_path, fp32, precision, options, cache, load):
     """The int8 session, or None where it is refused (no calibration, quantization failed, or for 'auto' not
     measured faster than fp32 here)."""
     try:
@@ -150,8 +150,7 @@ def _int8(kind, fp32_path, fp32, precision, options, cache):
             logger.warning("{}: int8 needs calibration crops ({}); using fp32".format(kind.name, reason))
         return None
     try:
-        path, made = int8_model(fp32_path, calibration, cache)
-        int8 = OnnxRuntimeBackend(path, options.threads)
+        int8, path, made = int8_model(fp32_path, calibration, cache, load)
     except ConversionError as e:
         logger.warning("{}: {}; using fp32".format(kind.name, e))
         return None
