@@ -45,11 +45,13 @@ setup(
         'onnxruntime',  # the CPU runtime of the ReID model (reid_backend: auto)
         'paddle2onnx==2.1.0',  # paddle 3 exports to ONNX; the version the conversion fixes were measured on
         'packaging',  # imported by paddle2onnx 2.1 but not declared by it
+        'onnx',  # imported by onnxruntime.quantization (int8 ReID) and the leaky ReLU fix, not declared by either
+        'ml_dtypes',  # imported by onnxruntime.quantization since onnxruntime 1.32, not declared by it
     ],
     extras_require={
         # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
         'cpu': ['paddlepaddle>=3'],
-        'test': ['paddlepaddle>=3', 'pytest', 'onnx'],  # onnx: reference for the OSNet conversion
+        'test': ['paddlepaddle>=3', 'pytest'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

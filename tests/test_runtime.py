@@ -134,3 +134,18 @@ def test_int8_without_calibration_crops_runs_fp32(osnet, tmp_path, caplog):
         model = reid_model(osnet, SIZE, options)
     assert 'int8 needs calibration crops' in caplog.text and 'has no gt/gt.txt' in caplog.text
     assert model.runtime.kept is None and model(np.zeros((1, 3, 256, 128), np.float32)).shape == (1, 512)
+
+
+def test_auto_runs_fp32_when_onnxruntime_cannot_quantize(osnet, tmp_path, monkeypatch, caplog):
+    """onnxruntime.quantization imports packages onnxruntime does not declare (ml_dtypes since 1.32): one missing
+    refuses int8 with a warning; it does not stop the run."""
+    import sys
+    for name in [m for m in sys.modules if m.startswith('onnxruntime.quantization')]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, 'ml_dtypes', None)  # what an absent package imports as
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='auto', model_cache_dir=str(tmp_path),
+                             reid_calibration=SAMPLE)
+    with caplog.at_level(logging.INFO):
+        model = reid_model(osnet, SIZE, options)
+    assert 'int8 quantization failed' in caplog.text and 'ml_dtypes' in caplog.text
+    assert model(np.zeros((2, 3, 256, 128), np.float32)).shape == (2, 512) and model.runtime.kept == 'ONNX Runtime fp32'
