@@ -34,9 +34,9 @@ sys.path.insert(0, REPO)
 import ppdet_deepsort  # noqa: E402,F401
 from ppdet.core.workspace import load_config  # noqa: E402
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
-from ppdet_deepsort.data import MOTDetResultsDataset, read_mot_results  # noqa: E402
+from ppdet_deepsort.data import GroundTruth, MOTDetResultsDataset, read_mot_results  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.metrics import GroundTruth, evaluate  # noqa: E402
+from ppdet_deepsort.metrics import evaluate  # noqa: E402
 from ppdet_deepsort.inference.embedder import embedder_from_config  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.utils.cli import logs_to_stderr, run_tool  # noqa: E402

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from conftest import MOT17, PETS_DET
 
-from ppdet_deepsort.data import MOTFileError, load_detections
+from ppdet_deepsort.data import load_detections
+from ppdet_deepsort.errors import MOTFileError
 
 MOT17_DET = os.path.join(MOT17, 'MOT17-04-FRCNN', 'det', 'det.txt')  # frame,-1,x,y,w,h,score, unsorted
 

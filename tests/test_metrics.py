@@ -11,7 +11,8 @@ from conftest import DATA, DEV, MOT17, REPO, det_stream
 
 from ppdet_deepsort.data import read_mot_results
 from ppdet_deepsort.engine import write_mot_results
-from ppdet_deepsort.metrics import METRICS, GroundTruth, evaluate
+from ppdet_deepsort.data import GroundTruth
+from ppdet_deepsort.metrics import METRICS, evaluate
 
 sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
 from benchmark_metrics import trackeval_scores  # noqa: E402
@@ -216,7 +217,7 @@ def test_id_switch_is_counted_once_and_splits_association():
 
 
 def test_result_file_checks(tmp_path):
-    from ppdet_deepsort.data import MOTFileError
+    from ppdet_deepsort.errors import MOTFileError
     path = tmp_path / 'r.txt'
     path.write_text('1,1,10,10,5,5,1,-1,-1,-1\n1,2,30,30,5,5,1,-1,-1,-1\n2,1,11,10,5,5,1,-1,-1,-1\n'
                     '2,1,40,40,5,5,1,-1,-1,-1\n')

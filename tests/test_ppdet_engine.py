@@ -6,6 +6,7 @@ import shutil
 import textwrap
 
 import numpy as np
+import pytest
 from conftest import MOT17, REPO, run_tool
 
 CONFIG = """
@@ -73,3 +74,18 @@ def test_plugin_tracker_in_ppdet_engine_matches_builtin(tmp_path):
         outputs[tracker] = (out / 'mot_results' / (seq + '.txt')).read_text()
     assert outputs['DeepSORTTracker'].count('\n') > 10
     assert outputs['FastDeepSORTTracker'] == outputs['DeepSORTTracker']
+
+
+def test_ppdet_engine_refuses_a_tracker_that_needs_the_frames():
+    """ppdet's engine calls the tracker's predict() without the frame, so camera_motion cannot work there: it says
+    so by name before tracking anything, instead of failing on the first frame."""
+    from types import SimpleNamespace
+
+    from ppdet.engine import Tracker
+
+    from ppdet_deepsort.errors import ConfigError
+    from ppdet_deepsort.tracker import FastDeepSORTTracker
+    engine = SimpleNamespace(model=SimpleNamespace(tracker=FastDeepSORTTracker(camera_motion=True), reid=None),
+                             dataset=None, cfg={})
+    with pytest.raises(ConfigError, match='FastDeepSORTTracker.camera_motion: ppdet.s engine does not give'):
+        Tracker._eval_seq_sde(engine, dataloader=None)

@@ -10,7 +10,8 @@ import paddle
 import pytest
 from conftest import DATA, PETS_SEQ, REPO, run_tool
 
-from ppdet_deepsort.reid.convert import ConversionError, convert_onnx, read_torch_state_dict
+from ppdet_deepsort.errors import ConversionError
+from ppdet_deepsort.reid.convert import convert_onnx, read_torch_state_dict
 from ppdet_deepsort.reid.crops import crop_batch
 from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.embedder import reid_model

@@ -15,7 +15,8 @@ from ppdet_deepsort.reid.crops import crop_batch
 from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.embedder import reid_model
 from ppdet_deepsort.reid.pcb_pyramid import PCBPyramidEmbedding
-from ppdet_deepsort.reid.weights import WeightsError, load_state_dict
+from ppdet_deepsort.errors import WeightsError
+from ppdet_deepsort.reid.weights import load_state_dict
 
 PCB = 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml'
 

@@ -15,7 +15,8 @@ from conftest import DEV, REPO, pets_clip, run_tool
 
 from ppdet.core.workspace import create, load_config, merge_config
 
-from ppdet_deepsort.data import MOTIdentityCrops, SequenceError, pk_batches
+from ppdet_deepsort.data import MOTIdentityCrops, pk_batches
+from ppdet_deepsort.errors import SequenceError
 from ppdet_deepsort.reid.losses import batch_hard_triplet_loss
 from ppdet_deepsort.reid.retrieval import query_mask, retrieval_metrics
 

@@ -16,11 +16,11 @@ from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.backends import OnnxRuntimeBackend
 from ppdet_deepsort.inference import embedder as embedder_module
 from ppdet_deepsort.inference.embedder import calibration_crops, reid_model
-from ppdet_deepsort.inference.onnx_models import ConversionError, onnx_model
+from ppdet_deepsort.errors import ConfigError, ConversionError
+from ppdet_deepsort.inference.onnx_models import onnx_model
 from ppdet_deepsort.reid.osnet import OSNetEmbedding
 from ppdet_deepsort.reid.weights import load_state_dict
 from ppdet_deepsort.utils.cli import TOOL_KEYS
-from ppdet_deepsort.utils.config import ConfigError
 
 SAMPLE = os.path.join(REPO, 'dataset', 'mot', 'PETS09', 'images', 'train', 'PETS09-S2L1')
 SIZE = (128, 256)

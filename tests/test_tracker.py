@@ -9,8 +9,8 @@ from conftest import MOT17, REPO, box_embeddings, det_stream, track
 from ppdet.core.workspace import global_config
 from ppdet.modeling.mot.tracker import DeepSORTTracker
 
+from ppdet_deepsort.errors import ConfigError
 from ppdet_deepsort.tracker import FastDeepSORTTracker
-from ppdet_deepsort.utils.config import ConfigError
 
 
 def first_difference(a, b):
@@ -127,3 +127,31 @@ def test_base_config_sets_every_key():
     params = [p for p in inspect.signature(FastDeepSORTTracker).parameters]
     assert sorted(block) == sorted(params)
     assert FastDeepSORTTracker(**{k: v for k, v in block.items() if k != 'input_size'}).budget == block['budget']
+
+
+def test_the_per_frame_path_tests_no_option():
+    """Settings are parts chosen once (stages, Kalman filter, appearance model): the per-frame methods of the
+    tracker and of every stage branch on no option (a key of TrackerOptions, or the options object)."""
+    import ast
+    import inspect
+    import textwrap
+
+    from ppdet_deepsort.tracker import association, tracker
+    from ppdet_deepsort.tracker.options import TrackerOptions
+    keys = set(TrackerOptions.__dataclass_fields__) | {'options'}
+    methods = [FastDeepSORTTracker.update, FastDeepSORTTracker.predict, tracker.Tracker.update,
+               tracker.Tracker.predict]
+    methods += [cls.__call__ for _, cls in inspect.getmembers(association, inspect.isclass)
+                if cls.__module__ == association.__name__ and '__call__' in vars(cls)]
+    assert len(methods) > 8
+    branches = []
+    for method in methods:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.BoolOp)):
+                test = node if isinstance(node, ast.BoolOp) else node.test
+                names = {n.attr for n in ast.walk(test) if isinstance(n, ast.Attribute)}
+                names |= {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+                if names & keys:
+                    branches.append('{}: {}'.format(method.__qualname__, ast.unparse(test)))
+    assert branches == []

@@ -9,12 +9,13 @@ from conftest import DEV, det_stream, track
 
 from ppdet_deepsort.data import read_mot_results
 from ppdet_deepsort.engine.interpolation import interpolate_tracks
-from ppdet_deepsort.metrics import GroundTruth, evaluate
+from ppdet_deepsort.boxes import iou
+from ppdet_deepsort.data import GroundTruth
+from ppdet_deepsort.metrics import evaluate
 from ppdet_deepsort.tracker import FastDeepSORTTracker
 from ppdet_deepsort.tracker.ema_appearance import EMAAppearance
-from ppdet_deepsort.tracker.kalman_filter import KalmanFilter
-from ppdet_deepsort.tracker.matching import iou
-from ppdet_deepsort.utils.config import ConfigError
+from ppdet_deepsort.tracker.kalman_filter import KalmanFilter, NSAKalmanFilter
+from ppdet_deepsort.errors import ConfigError
 
 MOT17_05 = os.path.join(DEV, 'MOT17-dev', 'train', 'MOT17-05-FRCNN')
 
@@ -91,14 +92,15 @@ def test_observation_centric_recovery_and_reupdate():
 
 
 def test_nsa_trusts_confident_detections_more():
-    kf = KalmanFilter()
+    kf, nsa = KalmanFilter(), NSAKalmanFilter()
     mean, cov = kf.initiate(np.array([[100., 200., 0.4, 100.]]))
     mean, cov = kf.predict(mean, cov)
     measurement = np.array([[110., 205., 0.42, 104.]])
-    plain = kf.update(mean, cov, measurement)[0][0, :4]
-    confident = kf.update(mean, cov, measurement, confidence=np.array([0.99]))[0][0, :4]
-    doubtful = kf.update(mean, cov, measurement, confidence=np.array([0.]))[0][0, :4]
+    plain = kf.update(mean, cov, measurement, scores=np.array([0.99]))[0][0, :4]  # the plain filter ignores scores
+    confident = nsa.update(mean, cov, measurement, scores=np.array([0.99]))[0][0, :4]
+    doubtful = nsa.update(mean, cov, measurement, scores=np.array([0.]))[0][0, :4]
     np.testing.assert_allclose(doubtful, plain)
+    np.testing.assert_allclose(nsa.gating_distance(mean, cov, measurement), kf.gating_distance(mean, cov, measurement))
     assert np.abs(confident - measurement[0]).sum() < 0.1 * np.abs(plain - measurement[0]).sum()
 
 
@@ -220,14 +222,14 @@ def test_camera_motion_is_estimated_and_compensated():
     gt = GroundTruth(os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'))
     scores = {}
     for on in (False, True):
-        tracker, cmc, results = FastDeepSORTTracker(max_age=30, camera_motion=on), CameraMotion(), {}
+        tracker, results = FastDeepSORTTracker(max_age=30, camera_motion=on), {}
         for frame_id, ((image, pred), shift) in enumerate(zip(shaken, shifts), start=1):
-            tracker.predict()
-            if on:
-                tracker.compensate(cmc(image))
+            tracker.predict(image)
             tracker.update(pred)
             ids, tlwh, det_scores = tracker.outputs()
             results[frame_id] = (ids, tlwh - np.r_[shift, 0, 0], det_scores)  # back to the original frame
         scores[on] = evaluate([('s', gt, results, range(1, 70))]).rows['s']
     assert scores[True]['IDF1'] > scores[False]['IDF1'] + 0.1
     assert scores[True]['HOTA'] > scores[False]['HOTA'] + 0.05
+    with pytest.raises(ValueError, match=r"camera_motion: the tracker needs each frame's image"):
+        FastDeepSORTTracker(camera_motion=True).predict()

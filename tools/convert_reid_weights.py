@@ -14,7 +14,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 
 import ppdet_deepsort  # noqa: E402,F401
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.reid.convert import ConversionError, convert_checkpoint  # noqa: E402
+from ppdet_deepsort.errors import ConversionError  # noqa: E402
+from ppdet_deepsort.reid.convert import convert_checkpoint  # noqa: E402
 from ppdet_deepsort.reid.osnet import OSNetEmbedding  # noqa: E402
 
 logger = setup_logger('convert_reid_weights')

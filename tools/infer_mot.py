@@ -17,11 +17,11 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 
 import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.data import VIDEO_EXTS, SequenceError  # noqa: E402
+from ppdet_deepsort.data import VIDEO_EXTS  # noqa: E402
+from ppdet_deepsort.errors import ConfigError, SequenceError  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.utils.cli import (ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool,  # noqa: E402
                                       set_device)
-from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
 
 logger = setup_logger('infer_mot')
 

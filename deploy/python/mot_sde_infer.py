@@ -33,7 +33,7 @@ from ppdet_deepsort.inference.embedder import ReIDEmbedder, exported_reid_model 
 from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.utils.cli import add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
-from ppdet_deepsort.utils.config import ConfigError  # noqa: E402
+from ppdet_deepsort.errors import ConfigError  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
 

@@ -1,9 +1,10 @@
 from .det_file import Detections, load_detections
 from .det_results_dataset import MOTDetResultsDataset
+from .ground_truth import GroundTruth
 from .identity_crops import MOTIdentityCrops, pk_batches
 from .reid_transforms import RandomCropToSize
-from .mot_txt import MOTFileError, read_mot_results
-from .sequence import VIDEO_EXTS, Sequence, SequenceError
+from .mot_txt import read_mot_results
+from .sequence import VIDEO_EXTS, Sequence
 
-__all__ = ['MOTDetResultsDataset', 'MOTIdentityCrops', 'pk_batches', 'RandomCropToSize', 'Sequence',
-           'SequenceError', 'Detections', 'load_detections', 'MOTFileError', 'read_mot_results', 'VIDEO_EXTS']
+__all__ = ['MOTDetResultsDataset', 'GroundTruth', 'MOTIdentityCrops', 'pk_batches', 'RandomCropToSize', 'Sequence',
+           'Detections', 'load_detections', 'read_mot_results', 'VIDEO_EXTS']

@@ -19,7 +19,8 @@ import os
 import numpy as np
 from ppdet.utils.logger import setup_logger
 
-from .mot_txt import MOTFileError, read_rows
+from ..errors import MOTFileError
+from .mot_txt import read_rows
 
 logger = setup_logger(__name__)
 

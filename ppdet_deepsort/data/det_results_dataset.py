@@ -12,7 +12,8 @@ from ppdet.utils.logger import setup_logger
 
 from ..utils.config import check_types, require
 from .det_file import load_detections
-from .sequence import Sequence, SequenceError, holds_frames
+from ..errors import SequenceError
+from .sequence import Sequence, holds_frames
 
 logger = setup_logger(__name__)
 

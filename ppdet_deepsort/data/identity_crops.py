@@ -11,10 +11,11 @@ from ppdet.core.workspace import global_config, register, serializable
 from ppdet.data.source.dataset import DetDataset
 from ppdet.utils.logger import setup_logger
 
-from ..metrics.ground_truth import PEDESTRIAN, GroundTruth
-from ..utils.config import ConfigError, check_types, require
+from ..errors import ConfigError, SequenceError
+from ..utils.config import check_types, require
 from ..utils.distributed import world
-from .sequence import Sequence, SequenceError
+from .ground_truth import PEDESTRIAN, GroundTruth
+from .sequence import Sequence
 
 logger = setup_logger(__name__)
 

@@ -5,11 +5,9 @@ import os
 
 import numpy as np
 
-__all__ = ['MOTFileError', 'read_rows', 'read_mot_results', 'reject_rows', 'reject_repeated_ids']
+from ..errors import MOTFileError
 
-
-class MOTFileError(ValueError):
-    """A MOT text file cannot be used; the message names the file, the line and the problem."""
+__all__ = ['read_rows', 'read_mot_results', 'reject_rows', 'reject_repeated_ids']
 
 
 def read_rows(path, allowed_columns, expected):

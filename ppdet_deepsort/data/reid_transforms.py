@@ -6,7 +6,7 @@ import numpy as np
 import ppdet.data.transform as transform
 from ppdet.data.transform.operators import BaseOperator, register_op
 
-from ..utils.config import ConfigError
+from ..errors import ConfigError
 
 __all__ = ['RandomCropToSize']
 

@@ -18,16 +18,14 @@ import re
 import cv2
 from ppdet.utils.logger import setup_logger
 
+from ..errors import SequenceError
+
 logger = setup_logger(__name__)
 
-__all__ = ['Sequence', 'SequenceError', 'VIDEO_EXTS', 'IMAGE_EXTS', 'holds_frames']
+__all__ = ['Sequence', 'VIDEO_EXTS', 'IMAGE_EXTS', 'holds_frames']
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.flv', '.mpg', '.mpeg', '.m4v', '.wmv')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
-
-
-class SequenceError(ValueError):
-    """A sequence's files are missing, unreadable or inconsistent; the message names the file."""
 
 
 class Sequence:

@@ -9,7 +9,7 @@ import yaml
 from ppdet.data.source.category import get_categories
 from ppdet.engine.export_utils import TRT_MIN_SUBGRAPH
 
-from ..utils.config import ConfigError
+from ..errors import ConfigError
 
 __all__ = ['write_reid_infer_cfg', 'read_reid_infer_cfg', 'write_detector_infer_cfg', 'read_detector_infer_cfg',
            'INFER_CFG']

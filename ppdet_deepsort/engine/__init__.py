@@ -1,4 +1,4 @@
 from .outputs import SequenceOutputs, write_mot_results
-from .runner import RunError, SDERunner
+from .runner import SDERunner
 
-__all__ = ['SDERunner', 'RunError', 'SequenceOutputs', 'write_mot_results']
+__all__ = ['SDERunner', 'SequenceOutputs', 'write_mot_results']

@@ -21,7 +21,8 @@ from ..deploy.export import export_detector, export_reid
 from ..inference.backends import PaddleInferenceBackend, model_files
 from ..inference.detector import detector_boxes, input_shape
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD
-from ..utils.config import ConfigError, component_args
+from ..errors import ConfigError
+from ..utils.config import component_args
 
 logger = setup_logger(__name__)
 

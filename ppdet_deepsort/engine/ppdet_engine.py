@@ -16,7 +16,8 @@ they were (ppdet's broken exporter aside, see below):
   engine included). It also runs every ReID model in dygraph, on crops cut from a transposed frame (ppdet's
   ``get_crops``); the plugin's ReID models (OSNetEmbedding, PCBPyramidEmbedding) run as in the plugin's tools
   instead, whatever the dataset: as ``reid_backend`` and ``reid_precision`` say (exported and run by
-  paddle.inference by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``).
+  ONNX Runtime on the CPU by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``). The engine gives
+  the tracker no frames, so a tracker that follows the camera (``camera_motion``) is refused by name.
 * ``DeepSORT.from_config`` and ``Tracker.load_weights_sde`` / ``Trainer.load_weights_sde`` build and load a
   ReID model even for ``reid: None``, which the engine otherwise supports (motion-only tracking, as it supports
   ``detector: None``): with ``reid: None`` there is none.
@@ -46,6 +47,7 @@ from ppdet.utils.checkpoint import load_weight
 
 from ..data import MOTDetResultsDataset
 from ..data.sequence import holds_frames
+from ..errors import ConfigError
 from ..inference import RuntimeOptions
 from ..inference.embedder import reid_model
 from ..reid import OSNetEmbedding, PCBPyramidEmbedding
@@ -93,6 +95,10 @@ def _eval_seq_sde(original):
     def eval_seq_sde(self, dataloader, *args, **kwargs):
         tracker, layer = self.model.tracker, getattr(self.model, 'reid', None)
         compat = not isinstance(tracker, FastDeepSORTTracker) or tracker.ppdet_compat
+        if not compat and tracker.needs_frames:
+            raise ConfigError("FastDeepSORTTracker.camera_motion: ppdet's engine does not give the tracker the "
+                              "frames it follows the camera in; track with this plugin's tools/eval_mot.py or "
+                              "tools/infer_mot.py, or set camera_motion: false")
         with contextlib.ExitStack() as undo:
             if isinstance(layer, (OSNetEmbedding, PCBPyramidEmbedding)):
                 if not hasattr(self, '_ppdet_deepsort_reid'):  # once per engine: the export takes seconds

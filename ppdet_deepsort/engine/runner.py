@@ -11,23 +11,23 @@ import numpy as np
 from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
-from ..data import MOTDetResultsDataset, MOTFileError, SequenceError
+from ..boxes import tlwh_to_xyxy
+from ..data import GroundTruth, MOTDetResultsDataset
 from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
+from ..errors import ConfigError, MOTFileError, RunError, SequenceError, WeightsError
 from ..inference import RuntimeOptions
 from ..inference.detector import detector_from_config
 from ..inference.embedder import embedder_from_config
-from ..metrics import GroundTruth, evaluate
-from ..reid.weights import WeightsError
-from ..tracker.camera_motion import CameraMotion
-from ..utils.config import ConfigError, build, check_types, require
+from ..metrics import evaluate
+from ..utils.config import build, check_types, require
 from ..utils.distributed import gather, shard, world
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 
 logger = setup_logger(__name__)
 
-__all__ = ['SDERunner', 'RunError']
+__all__ = ['SDERunner']
 
 
 def _inside(tlwh, score, image, seq):
@@ -41,10 +41,6 @@ def _inside(tlwh, score, image, seq):
 
 def _runner_keys(interpolate_max_gap: int, smooth_sigma: float):
     """The top-level config keys of the runner, for their type check."""
-
-
-class RunError(RuntimeError):
-    """Some sequences failed; the others were tracked and written."""
 
 
 class SDERunner:
@@ -198,8 +194,7 @@ class SDERunner:
         draw = outputs.wants_frames and seq.has_pixels
         if outputs.wants_frames and not seq.has_pixels:
             logger.warning("{} has no frames (no img1/ or video): nothing to draw".format(seq.name))
-        cmc = CameraMotion() if getattr(tracker, 'camera_motion', False) else None
-        needs_pixels = self.embedder is not None or self.detector is not None or cmc is not None
+        needs_pixels = self.embedder is not None or self.detector is not None or tracker.needs_frames
         if needs_pixels and not seq.has_pixels:
             raise SequenceError("{}: the {} needs the frames, but the sequence has none (no img1/ or video)".format(
                 seq.name, 'detector' if self.detector is not None else 'ReID model' if self.embedder is not None
@@ -225,11 +220,8 @@ class SDERunner:
             else:
                 embeddings = self.embedder(image, tlwh)
             t1 = time.perf_counter()
-            pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh[:, :2],
-                                        tlwh[:, :2] + tlwh[:, 2:]], axis=1)
-            tracker.predict()
-            if cmc is not None:
-                tracker.compensate(cmc(image))
+            pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
+            tracker.predict(image)
             tracker.update(pred_dets, embeddings)
             ids, tlwhs, scores = tracker.outputs()
             t2 = time.perf_counter()

@@ -15,10 +15,11 @@ import ppdet.data.transform as transform
 from ppdet.utils.logger import setup_logger
 from scipy.optimize import linear_sum_assignment
 
+from ..boxes import iou, xyxy_to_tlwh
 from ..deploy.export import export_detector
-from ..metrics.conventions import box_iou
+from ..errors import ConfigError
 from ..reid.weights import load_state_dict
-from ..utils.config import ConfigError, build, require
+from ..utils.config import build, require
 from .options import RuntimeOptions
 from .runtime import ModelKind, build_runtime, run_exported
 
@@ -160,12 +161,8 @@ def compare_boxes(a, b):
     if len(rows):
         result.update(max_abs_box_diff_px=float(diff[rows, cols].max()),
                       max_score_diff=float(np.abs(a[rows, 1] - b[cols, 1]).max()),
-                      min_iou=float(np.diag(box_iou(_tlwh(a[rows]), _tlwh(b[cols]))).min()))
+                      min_iou=float(np.diag(iou(xyxy_to_tlwh(a[rows, 2:6]), xyxy_to_tlwh(b[cols, 2:6]))).min()))
     return result
-
-
-def _tlwh(rows):
-    return np.concatenate([rows[:, 2:4], rows[:, 4:6] - rows[:, 2:4]], axis=1)
 
 
 def _close_boxes(fast, reference, score_threshold, min_iou=0.9, max_score_diff=0.02):

@@ -9,7 +9,7 @@ from ppdet.utils.logger import setup_logger
 
 from ..data.sequence import Sequence
 from ..deploy.export import export_reid
-from ..metrics.ground_truth import GroundTruth
+from ..data.ground_truth import GroundTruth
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
 from ..reid.weights import load_state_dict
 from ..utils.config import build

@@ -20,18 +20,15 @@ import sys
 
 from ppdet.utils.logger import setup_logger
 
+from ..errors import ConversionError
 from ..utils.atomic import atomic_write
 from .backends import model_files
 
 logger = setup_logger(__name__)
 
-__all__ = ['ConversionError', 'cache_dir', 'onnx_model', 'int8_model']
+__all__ = ['cache_dir', 'onnx_model', 'int8_model']
 
 OPSET = 17
-
-
-class ConversionError(RuntimeError):
-    """paddle2onnx or ONNX Runtime's quantizer could not make the model."""
 
 
 def cache_dir(configured=None):

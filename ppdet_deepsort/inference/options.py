@@ -4,7 +4,8 @@ and checked in one place."""
 import dataclasses
 import typing
 
-from ..utils.config import ConfigError, check_types, require
+from ..errors import ConfigError
+from ..utils.config import check_types, require
 from ..utils.distributed import cpu_threads
 
 __all__ = ['RuntimeOptions']

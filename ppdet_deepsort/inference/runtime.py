@@ -10,9 +10,10 @@ import time
 
 from ppdet.utils.logger import setup_logger
 
+from ..errors import ConversionError
 from .backends import DygraphBackend, OnnxRuntimeBackend, PaddleInferenceBackend
 from .first_call import CheckedOnFirstCall, cpu_supports_bf16
-from .onnx_models import ConversionError, cache_dir, int8_model, onnx_model
+from .onnx_models import cache_dir, int8_model, onnx_model
 
 logger = setup_logger(__name__)
 

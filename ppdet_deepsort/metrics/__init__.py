@@ -1,5 +1,4 @@
 from .conventions import CONVENTIONS
-from .ground_truth import GroundTruth
 from .summary import METRICS, MetricsSummary, evaluate
 
-__all__ = ['GroundTruth', 'evaluate', 'MetricsSummary', 'METRICS', 'CONVENTIONS']
+__all__ = ['evaluate', 'MetricsSummary', 'METRICS', 'CONVENTIONS']

@@ -21,9 +21,10 @@ the per-frame data every metric works on.
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .ground_truth import PEDESTRIAN
+from ..boxes import iou
+from ..data.ground_truth import PEDESTRIAN
 
-__all__ = ['CONVENTIONS', 'SequenceData', 'box_iou', 'prepare']
+__all__ = ['CONVENTIONS', 'SequenceData', 'prepare']
 
 CONVENTIONS = {
     'motchallenge': 'MOTChallenge devkit / TrackEval: every frame of the evaluated range counts; MOT16/17/20 targets '
@@ -36,20 +37,6 @@ CONVENTIONS = {
 _EPS = np.finfo(float).eps
 _PPDET_IGNORED = (2, 7, 8, 12)
 _EMPTY = (np.zeros(0, np.int64), np.zeros((0, 4)))
-
-
-def box_iou(tlwh_a, tlwh_b):
-    """IoU of every box of ``tlwh_a`` (N x 4) with every box of ``tlwh_b`` (M x 4); boxes without area have
-    IoU 0 with everything (TrackEval's rule, which keeps empty boxes from matching)."""
-    a_br, b_br = tlwh_a[:, :2] + tlwh_a[:, 2:], tlwh_b[:, :2] + tlwh_b[:, 2:]
-    wh = np.minimum(a_br[:, None], b_br[None]) - np.maximum(tlwh_a[:, None, :2], tlwh_b[None, :, :2])
-    inter = np.maximum(wh[..., 0], 0) * np.maximum(wh[..., 1], 0)
-    area_a, area_b = tlwh_a[:, 2] * tlwh_a[:, 3], tlwh_b[:, 2] * tlwh_b[:, 3]
-    union = area_a[:, None] + area_b[None] - inter
-    inter[area_a <= _EPS] = 0
-    inter[:, area_b <= _EPS] = 0
-    inter[union <= _EPS] = 0
-    return inter / np.where(union <= _EPS, 1, union)
 
 
 class SequenceData:
@@ -68,9 +55,9 @@ class SequenceData:
         """``frames``: per frame (gt ids, gt tlwh, tracker ids, tracker tlwh, their IoU)."""
         self.name = name
         self.raw, self.ious = [], []
-        for g_ids, g_tlwh, t_ids, t_tlwh, iou in frames:
+        for g_ids, g_tlwh, t_ids, t_tlwh, overlap in frames:
             self.raw.append((g_ids, g_tlwh, t_ids, t_tlwh))
-            self.ious.append(iou)
+            self.ious.append(overlap)
         self.gt_ids, self.num_gt_ids = _renumber([r[0] for r in self.raw])
         self.tracker_ids, self.num_tracker_ids = _renumber([r[2] for r in self.raw])
         self.num_gt_dets = sum(len(ids) for ids in self.gt_ids)
@@ -110,21 +97,21 @@ def _motchallenge_frame(gt, frame_id, ids, tlwh):
     rows = gt.rows_of(frame_id)
     g_tlwh, g_cls = gt.tlwh[rows], gt.cls[rows]
     ids, tlwh = np.asarray(ids, np.int64), np.asarray(tlwh, np.float64).reshape(-1, 4)
-    iou = box_iou(g_tlwh, tlwh)
+    overlap = iou(g_tlwh, tlwh)
     marked = gt.mark[rows].astype(np.int64) != 0  # truncated as the devkit does: a conf of 0.4 is 0
     if gt.layout == 'MOT15':
         target = marked
     else:
         target = marked & (g_cls == PEDESTRIAN)
-        if iou.size:
-            candidates = np.where(iou < 0.5 - _EPS, 0, iou)
+        if overlap.size:
+            candidates = np.where(overlap < 0.5 - _EPS, 0, overlap)
             r, c = linear_sum_assignment(-candidates)
             matched = candidates[r, c] > _EPS
             on_distractor = c[matched][np.isin(g_cls[r[matched]], gt.distractors)]
             keep = np.ones(len(ids), bool)
             keep[on_distractor] = False
-            ids, tlwh, iou = ids[keep], tlwh[keep], iou[:, keep]
-    return gt.track_id[rows][target], g_tlwh[target], ids, tlwh, iou[target]
+            ids, tlwh, overlap = ids[keep], tlwh[keep], overlap[:, keep]
+    return gt.track_id[rows][target], g_tlwh[target], ids, tlwh, overlap[target]
 
 
 def _ppdet_frame(gt, frame_id, ids, tlwh):
@@ -144,4 +131,4 @@ def _ppdet_frame(gt, frame_id, ids, tlwh):
             keep[matched] = False
             ids, tlwh = ids[keep], tlwh[keep]
     g_tlwh = gt.tlwh[rows][target]
-    return gt.track_id[rows][target], g_tlwh, ids, tlwh, box_iou(g_tlwh, tlwh)
+    return gt.track_id[rows][target], g_tlwh, ids, tlwh, iou(g_tlwh, tlwh)

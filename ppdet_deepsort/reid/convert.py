@@ -21,17 +21,15 @@ import zipfile
 import numpy as np
 import paddle
 
-__all__ = ['ConversionError', 'read_torch_state_dict', 'convert_torch_state_dict', 'convert_onnx',
+from ..errors import ConversionError
+
+__all__ = ['read_torch_state_dict', 'convert_torch_state_dict', 'convert_onnx',
            'convert_checkpoint']
 
 _DTYPES = {'FloatStorage': np.float32, 'DoubleStorage': np.float64, 'HalfStorage': np.float16,
            'LongStorage': np.int64, 'IntStorage': np.int32, 'ShortStorage': np.int16, 'CharStorage': np.int8,
            'ByteStorage': np.uint8, 'BoolStorage': np.bool_}
 _LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
-
-
-class ConversionError(ValueError):
-    """The checkpoint cannot be read or does not fit the model."""
 
 
 class _StorageType:

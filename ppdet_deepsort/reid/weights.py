@@ -8,15 +8,13 @@ from ppdet.utils.checkpoint import is_url
 from ppdet.utils.download import get_weights_path
 from ppdet.utils.logger import setup_logger
 
+from ..errors import WeightsError
+
 logger = setup_logger(__name__)
 
-__all__ = ['WeightsError', 'load_state_dict', 'resolve_weights']
+__all__ = ['load_state_dict', 'resolve_weights']
 
 _CLASSIFIER_HEADS = ('classifier.', )  # ReIDClassifier's own head, saved beside the embedding model's keys
-
-
-class WeightsError(ValueError):
-    """Weights cannot be found, fetched or do not fit the model."""
 
 
 def resolve_weights(weights, what='reid_weights'):

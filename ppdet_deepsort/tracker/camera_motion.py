@@ -4,13 +4,13 @@ When the camera pans or walks, every track's predicted box is off by the image m
 cannot know it. Estimating that motion from the frames (corners tracked by pyramidal Lucas-Kanade between
 consecutive frames, a similarity transform fitted with RANSAC) and applying it to every track's state before
 matching puts the predictions back where the people are. On a static camera it only costs time and can add noise,
-so it is off unless asked (``camera_motion: true``).
+so it is off unless asked (``camera_motion: true``): the tracker then compensates in ``predict(image)``.
 """
 
 import cv2
 import numpy as np
 
-__all__ = ['CameraMotion', 'warp_states']
+__all__ = ['CameraMotion', 'Compensation', 'StaticCamera', 'warp_states']
 
 _IDENTITY = np.eye(2, 3)
 
@@ -49,6 +49,31 @@ class CameraMotion:
             return _IDENTITY.copy()
         warp[:, 2] *= self.downscale
         return warp
+
+
+class Compensation:
+    """Moves a tracker's predicted tracks by the camera's motion since the last frame, estimated from the frames."""
+
+    def __init__(self):
+        self.estimate = CameraMotion()
+
+    def __call__(self, tracks, image):
+        if image is None:
+            raise ValueError("camera_motion: the tracker needs each frame's image (predict(image)) to follow the "
+                             "camera")
+        warp = self.estimate(image)
+        warp_states(tracks.mean, tracks.covariance, warp, tracks.form)
+        warp_states(tracks.observed_mean, tracks.observed_covariance, warp, tracks.form)
+        observed = np.concatenate([tracks.observation, np.zeros_like(tracks.observation)], axis=1)
+        warp_states(observed, np.zeros((len(observed), 8, 8)), warp, tracks.form)
+        tracks.observation = observed[:, :4]
+
+
+class StaticCamera:
+    """A camera that does not move: nothing to compensate."""
+
+    def __call__(self, tracks, image):
+        pass
 
 
 def warp_states(mean, covariance, warp, form):

@@ -8,6 +8,8 @@ occluded, blurred detections that a gallery keeps matching against for ``budget`
 
 import numpy as np
 
+from .nn_matching import _refuse_zero_rows
+
 
 class EMAAppearance:
     """Args:
@@ -17,6 +19,10 @@ class EMAAppearance:
     def __init__(self, alpha):
         self.alpha = alpha
         self._features = {}  # target id -> unit feature
+
+    def check(self, features):
+        """Refuse all-zero features: they have no cosine distance."""
+        _refuse_zero_rows(features)
 
     def partial_fit(self, features, targets, active_targets):
         """Fold features (K x D, in order) into their targets' averages, then forget inactive targets."""

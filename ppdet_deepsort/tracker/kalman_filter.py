@@ -7,8 +7,10 @@ to the width for x and w and to the height for y and h, which follows boxes whos
 turning, partial occlusion) without the aspect ratio's large relative noise. Every method takes a stack of
 N states (``mean`` N x 8, ``covariance`` N x 8 x 8) so one call serves all tracks of a frame.
 
-NSA (GIAOTracker, StrongSORT): with detection confidences, the measurement noise of a detection is scaled
-by ``1 - confidence``, so confident detections pull the state harder than doubtful ones.
+The variants are classes chosen once: the state's form is a noise model (:data:`XYAH`, :data:`XYWH`) given to
+the filter; :class:`NSAKalmanFilter` (GIAOTracker, StrongSORT) scales each detection's measurement noise by
+``1 - score``, so confident detections pull the state harder than doubtful ones; :class:`PpdetKalmanFilter` rounds
+where ppdet 2.6's filter rounds to float32.
 
 The arithmetic is written so that, in float64, each state entry comes out bit for bit as in ppdet's
 per-track ``KalmanFilter`` (same operand order, same BLAS calls per matrix); that is what lets the
@@ -35,6 +37,8 @@ _XYWH_INIT_WEIGHT = np.array([2 * _WP] * 4 + [10 * _WV] * 4)
 _XYWH_MOTION_WEIGHT = np.array([_WP] * 4 + [_WV] * 4)
 _XYWH_MEASURE_WEIGHT = np.array([_WP] * 4)
 
+__all__ = ['XYAH', 'XYWH', 'KalmanFilter', 'NSAKalmanFilter', 'PpdetKalmanFilter', 'CHI2INV95']
+
 
 def _diagonal(stack):
     """Writable view of the diagonals of a C-contiguous stack of square matrices."""
@@ -42,85 +46,112 @@ def _diagonal(stack):
     return stack.reshape(len(stack), n * n)[:, ::n + 1]
 
 
+class _XYAHNoise:
+    """deep_sort's (x, y, a, h) state: every standard deviation proportional to the box height."""
+    form = 'xyah'
+
+    @staticmethod
+    def initial(measurements):
+        return measurements[:, 3:4] * _INIT_WEIGHT + _INIT_CONST
+
+    @staticmethod
+    def motion(mean):
+        return mean[:, 3:4] * _MOTION_WEIGHT + _MOTION_CONST
+
+    @staticmethod
+    def measurement(mean):
+        return mean[:, 3:4] * _MEASURE_WEIGHT + _MEASURE_CONST
+
+
+class _XYWHNoise:
+    """BoT-SORT's (x, y, w, h) state: x and w noise proportional to the width, y and h to the height."""
+    form = 'xywh'
+
+    @staticmethod
+    def initial(measurements):
+        return measurements[:, _XYWH_SCALE] * _XYWH_INIT_WEIGHT
+
+    @staticmethod
+    def motion(mean):
+        return mean[:, _XYWH_SCALE] * _XYWH_MOTION_WEIGHT
+
+    @staticmethod
+    def measurement(mean):
+        return mean[:, _XYWH_SCALE[:4]] * _XYWH_MEASURE_WEIGHT
+
+
+XYAH, XYWH = _XYAHNoise(), _XYWHNoise()
+
+
 class KalmanFilter:
     """Kalman filter over N box states at once.
 
     Args:
-        ppdet_compat (bool): round where ppdet 2.6's filter rounds to float32 (initial covariance, its
-            first prediction, measurement noise), to reproduce ppdet's tracks bit for bit.
-        state (str): 'xyah' (deep_sort) or 'xywh' (BoT-SORT); measurements are given in the same form.
+        noise: the state's form and its noise model, :data:`XYAH` (deep_sort) or :data:`XYWH` (BoT-SORT);
+            measurements are given in the same form.
+
+    The ``fresh`` and ``scores`` arguments of :meth:`predict` and :meth:`update` are what the subclasses need
+    (states never predicted or updated before, detection scores); this filter does not use them.
     """
 
-    def __init__(self, ppdet_compat=False, state='xyah'):
-        if state not in ('xyah', 'xywh'):
-            raise ValueError("state must be 'xyah' or 'xywh', got {!r}".format(state))
-        self._compat = ppdet_compat
-        self.state = state
-
-    def _std(self, boxes, xyah_weight, xyah_const, xywh_weight):
-        """Standard deviations, N x len(weight), from the boxes' size (N x 4 or N x 8 states)."""
-        if self.state == 'xyah':
-            return boxes[:, 3:4] * xyah_weight + xyah_const
-        return boxes[:, _XYWH_SCALE[:len(xywh_weight)]] * xywh_weight
+    def __init__(self, noise=XYAH):
+        self.noise = noise
+        self.form = noise.form
 
     def initiate(self, measurements):
         """New states from unassociated measurements (N x 4); velocities start at zero."""
         mean = np.concatenate([measurements, np.zeros_like(measurements)], axis=1).astype(np.float64)
-        var = np.square(self._std(measurements, _INIT_WEIGHT, _INIT_CONST, _XYWH_INIT_WEIGHT))
-        if self._compat:
-            var = var.astype(np.float32).astype(np.float64)
         covariance = np.zeros((len(mean), 8, 8))
-        _diagonal(covariance)[:] = var
+        _diagonal(covariance)[:] = np.square(self.noise.initial(measurements))
         return mean, covariance
 
     def predict(self, mean, covariance, fresh=None):
-        """One constant-velocity step for every state.
-
-        ``fresh`` marks states that were never predicted: ppdet keeps their covariance in float32, so its
-        first ``F P F^T`` is rounded there (only honoured with ``ppdet_compat``).
-        """
-        # F = [[I, I], [0, I]] turns F P F^T into sums of blocks. ppdet's multi_dot evaluates
-        # F (P F^T); summing the same pairs in the same order keeps every entry bit-identical.
-        fpft = covariance.copy()
-        fpft[:, :, :4] += fpft[:, :, 4:]
-        fpft[:, :4, :] += fpft[:, 4:, :]
-        if self._compat and fresh is not None and fresh.any():
-            fpft[fresh] = fpft[fresh].astype(np.float32)
-        _diagonal(fpft)[:] += np.square(self._std(mean, _MOTION_WEIGHT, _MOTION_CONST, _XYWH_MOTION_WEIGHT))
+        """One constant-velocity step for every state."""
+        fpft = self._propagated(covariance, fresh)
+        _diagonal(fpft)[:] += np.square(self.noise.motion(mean))
         new_mean = mean.copy()
         new_mean[:, :4] += mean[:, 4:]
         return new_mean, fpft
 
-    def project(self, mean, covariance, confidence=None):
-        """States in measurement space: (N x 4 means, N x 4 x 4 innovation covariances). With ``confidence``
-        (N detection scores, NSA) the measurement noise is scaled by ``1 - confidence``."""
-        std = self._std(mean, _MEASURE_WEIGHT, _MEASURE_CONST, _XYWH_MEASURE_WEIGHT)
-        if self._compat:
-            std = std.astype(np.float32)
-        if confidence is not None:
-            std = std * (1. - np.clip(confidence, 0., 1.))[:, None]
+    def _propagated(self, covariance, fresh):
+        """F P F^T for F = [[I, I], [0, I]], as sums of blocks. ppdet's multi_dot evaluates F (P F^T); summing the
+        same pairs in the same order keeps every entry bit-identical."""
+        fpft = covariance.copy()
+        fpft[:, :, :4] += fpft[:, :, 4:]
+        fpft[:, :4, :] += fpft[:, 4:, :]
+        return fpft
+
+    def project(self, mean, covariance):
+        """States in measurement space: (N x 4 means, N x 4 x 4 innovation covariances)."""
+        return self._projected(mean, covariance, self._measurement_std(mean))
+
+    def _measurement_std(self, mean):
+        return self.noise.measurement(mean)
+
+    @staticmethod
+    def _projected(mean, covariance, std):
         projected_cov = covariance[:, :4, :4].copy()
         _diagonal(projected_cov)[:] += np.square(std)
         return mean[:, :4], projected_cov
 
-    def update(self, mean, covariance, measurements, fresh=None, confidence=None):
-        """Measurement update of N states with N measurements.
+    def _update_std(self, mean, scores):
+        """The measurement noise of an update: the same as the gate's."""
+        return self._measurement_std(mean)
 
-        ``fresh`` marks states never updated before: ppdet still holds their mean in float32 and so
-        forms the innovation in float32 (only honoured with ``ppdet_compat``). ``confidence``: NSA, see
-        :meth:`project`.
-        """
-        projected_mean, projected_cov = self.project(mean, covariance, confidence)
+    def update(self, mean, covariance, measurements, fresh=None, scores=None):
+        """Measurement update of N states with N measurements (``scores``: their detections' scores)."""
+        projected_mean, projected_cov = self._projected(mean, covariance, self._update_std(mean, scores))
         # Same expressions as deep_sort's update; np.linalg.solve and matmul over a stack call the
         # same LAPACK/BLAS routine per matrix as the per-track code does.
         gain_t = np.linalg.solve(projected_cov, np.ascontiguousarray(covariance[:, :, :4].transpose(0, 2, 1)))
         kalman_gain = gain_t.transpose(0, 2, 1)
-        innovation = measurements - projected_mean
-        if self._compat and fresh is not None and fresh.any():
-            innovation[fresh] = (measurements[fresh].astype(np.float32) - projected_mean[fresh].astype(np.float32))
+        innovation = self._innovation(measurements, projected_mean, fresh)
         new_mean = mean + np.matmul(innovation[:, None, :], gain_t)[:, 0]
         new_covariance = covariance - np.matmul(np.matmul(kalman_gain, projected_cov), gain_t)
         return new_mean, new_covariance
+
+    def _innovation(self, measurements, projected_mean, fresh):
+        return measurements - projected_mean
 
     def gating_distance(self, mean, covariance, measurements):
         """Squared Mahalanobis distance of M measurements to N states: an N x M matrix."""
@@ -134,3 +165,40 @@ class KalmanFilter:
         z3 = (d[..., 3] - z0 * chol[:, 3, 0, None] - z1 * chol[:, 3, 1, None]
               - z2 * chol[:, 3, 2, None]) / chol[:, 3, 3, None]
         return z0 * z0 + z1 * z1 + z2 * z2 + z3 * z3
+
+
+class NSAKalmanFilter(KalmanFilter):
+    """NSA Kalman (GIAOTracker, StrongSORT): an update's measurement noise is scaled by ``1 - score`` of its
+    detection. The gate keeps the plain noise; updates without scores (OC-SORT's virtual observations) too."""
+
+    def _update_std(self, mean, scores):
+        std = self._measurement_std(mean)
+        return std if scores is None else std * (1. - np.clip(scores, 0., 1.))[:, None]
+
+
+class PpdetKalmanFilter(KalmanFilter):
+    """(x, y, a, h), rounded where ppdet 2.6's filter rounds to float32: the initial covariance, the first
+    prediction of a track (``fresh``: never predicted), the measurement noise, and the first update's innovation
+    (``fresh``: never updated; ppdet still holds that mean in float32)."""
+
+    def __init__(self):
+        super().__init__(XYAH)
+
+    def initiate(self, measurements):
+        mean, covariance = super().initiate(measurements)
+        return mean, covariance.astype(np.float32).astype(np.float64)
+
+    def _propagated(self, covariance, fresh):
+        fpft = super()._propagated(covariance, fresh)
+        if fresh is not None and fresh.any():
+            fpft[fresh] = fpft[fresh].astype(np.float32)
+        return fpft
+
+    def _measurement_std(self, mean):
+        return self.noise.measurement(mean).astype(np.float32)
+
+    def _innovation(self, measurements, projected_mean, fresh):
+        innovation = measurements - projected_mean
+        if fresh is not None and fresh.any():
+            innovation[fresh] = measurements[fresh].astype(np.float32) - projected_mean[fresh].astype(np.float32)
+        return innovation

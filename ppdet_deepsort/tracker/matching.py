@@ -1,4 +1,5 @@
-"""Association: IoU cost, Mahalanobis gating, min-cost matching and the matching cascade.
+"""Assignment: Mahalanobis gating, min-cost matching and the matching cascade, on cost matrices the
+association stages (:mod:`.association`) compute.
 
 Cost matrices are computed once per frame for all (track, detection) pairs; the cascade then solves
 sub-problems on slices of them. Index lists keep deep_sort's exact order (matched pairs in row order,
@@ -12,17 +13,6 @@ from scipy.optimize import linear_sum_assignment
 from .kalman_filter import CHI2INV95
 
 INFTY_COST = 1e+5
-
-
-def iou(tlwh_a, tlwh_b):
-    """IoU of every box in ``tlwh_a`` (N x 4) with every box in ``tlwh_b`` (M x 4): N x M."""
-    a_tl, a_br = tlwh_a[:, None, :2], tlwh_a[:, None, :2] + tlwh_a[:, None, 2:]
-    b_tl, b_br = tlwh_b[None, :, :2], tlwh_b[None, :, :2] + tlwh_b[None, :, 2:]
-    wh = np.maximum(0., np.minimum(a_br, b_br) - np.maximum(a_tl, b_tl))
-    inter = wh[..., 0] * wh[..., 1]
-    area_a = tlwh_a[:, None, 2] * tlwh_a[:, None, 3]
-    area_b = tlwh_b[None, :, 2] * tlwh_b[None, :, 3]
-    return inter / (area_a + area_b - inter)
 
 
 def gate_cost_matrix(cost_matrix, gating_distance, gated_cost=INFTY_COST):

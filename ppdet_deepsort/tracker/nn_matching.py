@@ -31,6 +31,11 @@ class NearestNeighborDistanceMetric:
         self._count = np.zeros(0, np.int64)  # valid samples per row
         self._head = np.zeros(0, np.int64)  # ring-buffer write position per row
 
+    def check(self, features):
+        """Refuse features the metric cannot compare (all-zero rows have no cosine distance)."""
+        if self.metric == 'cosine':
+            _refuse_zero_rows(features)
+
     def _prepare(self, features):
         features = np.asarray(features, dtype=np.float32)
         if self.metric == 'cosine':
@@ -144,3 +149,9 @@ class NearestNeighborDistanceMetric:
         by_row = np.full((n_rows, len(features)), np.inf)
         by_row[np.nonzero(real)[0], picked[real]] = dist[real]
         return by_row[rows]
+
+
+def _refuse_zero_rows(features):
+    zero = ~np.abs(features).any(axis=1)
+    if zero.any():
+        raise ValueError("pred_embs rows {} are all zero: no cosine distance".format(np.flatnonzero(zero).tolist()))

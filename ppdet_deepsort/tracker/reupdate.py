@@ -11,9 +11,11 @@ import numpy as np
 
 
 def reupdate(kf, tracks, rows, measurements):
-    """Replace the predicted states of the re-found ``rows`` (tracks lost for ``time_since_update - 1``
-    frames) by states replayed from their last observation to the frame before ``measurements``, then
-    predicted to this frame; the caller's measurement update follows as for any match."""
+    """Of the matched ``rows`` (with their ``measurements``), replace the predicted states of those found again
+    (tracks lost for ``time_since_update - 1`` frames) by states replayed from their last observation to the frame
+    before the new one, then predicted to this frame; the caller's measurement update follows as for any match."""
+    refound = tracks.time_since_update[rows] > 1
+    rows, measurements = rows[refound], measurements[refound]
     gaps = tracks.time_since_update[rows]
     for gap in np.unique(gaps).tolist():
         group = rows[gaps == gap]

@@ -8,6 +8,8 @@ all of them at once; :class:`Track` gives the per-track view that ppdet's engine
 
 import numpy as np
 
+from ..boxes import to_tlwh
+
 
 class TrackState:
     """Track life-cycle states (plain ints: they are compared per track in hot loops)."""
@@ -79,11 +81,11 @@ class Tracks:
         self.age += 1
         self.time_since_update += 1
 
-    def update(self, kf, rows, measurements, scores, n_init, confidence=None):
+    def update(self, kf, rows, measurements, scores, n_init):
         """Measurement update of the tracks in ``rows`` with their matched detections (in the state's box
-        form); ``confidence``: NSA scaling of the measurement noise, see :class:`.KalmanFilter`."""
+        form) and those detections' scores."""
         self.mean[rows], self.covariance[rows] = kf.update(
-            self.mean[rows], self.covariance[rows], measurements, fresh=self.hits[rows] == 1, confidence=confidence)
+            self.mean[rows], self.covariance[rows], measurements, fresh=self.hits[rows] == 1, scores=scores)
         self.score[rows] = scores
         self.observation[rows] = measurements
         self.observed_mean[rows], self.observed_covariance[rows] = self.mean[rows], self.covariance[rows]
@@ -193,20 +195,3 @@ class Reported:
     def __iter__(self):
         return (Track(self._tracks, int(i)) for i in self._rows)
 
-
-def to_tlwh(boxes, form):
-    """(centre x, centre y, w / h or w, h) -> (top-left x, top-left y, w, h), row-wise."""
-    ret = boxes.copy()
-    if form == 'xyah':
-        ret[:, 2] *= ret[:, 3]
-    ret[:, :2] -= ret[:, 2:] / 2
-    return ret
-
-
-def from_tlwh(tlwh, form):
-    """(top-left x, top-left y, w, h) -> (centre x, centre y, w / h or w, h), row-wise."""
-    ret = tlwh.copy()
-    ret[:, :2] += ret[:, 2:] / 2
-    if form == 'xyah':
-        ret[:, 2] /= ret[:, 3]
-    return ret

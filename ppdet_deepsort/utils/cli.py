@@ -14,7 +14,7 @@ from ppdet.core.workspace import load_config, merge_config
 from ppdet.utils.cli import ArgsParser
 from ppdet.utils.logger import setup_logger
 
-from .config import ConfigError
+from ..errors import ConfigError, PluginError
 
 logger = setup_logger(__name__)
 
@@ -128,12 +128,9 @@ def prepare_output_dir(output_dir):
 def run_tool(main):
     """Run a tool's ``main``; a problem with the user's input or files ends it with one clear line and exit
     status 1 instead of a traceback."""
-    from ..data import MOTFileError, SequenceError
-    from ..engine.runner import RunError
-    from ..reid.weights import WeightsError
     try:
         main()
-    except (ConfigError, MOTFileError, SequenceError, WeightsError, RunError, yaml.YAMLError) as e:
+    except (PluginError, yaml.YAMLError) as e:
         logger.error(str(e))
         sys.exit(1)
 

@@ -7,9 +7,7 @@ from ppdet.core.config.schema import SchemaDict
 from ppdet.core.workspace import create, global_config
 from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
 
-
-class ConfigError(ValueError):
-    """A config value has the wrong type or an invalid value; the message names the key."""
+from ..errors import ConfigError
 
 
 def check_types(component, init, arguments):

@@ -13,7 +13,8 @@ import os
 
 import numpy as np
 
-from ..data.mot_txt import MOTFileError, read_rows, reject_repeated_ids, reject_rows
+from ..errors import MOTFileError
+from .mot_txt import read_rows, reject_repeated_ids, reject_rows
 
 __all__ = ['GroundTruth', 'PEDESTRIAN', 'DISTRACTORS', 'MOT20_DISTRACTORS']
 

@@ -1,0 +1,137 @@
+"""The tracker's settings: one typed, validated object, read once (YAML section ``FastDeepSORTTracker``).
+
+Its fields are the registered tracker's constructor keys in their order: ppdet reads the component's schema (keys,
+types, defaults, and the descriptions below) from that constructor, configs and ppdet's engine may pass them by
+position. The first ten are ppdet's ``DeepSORTTracker`` keys; ``ppdet_compat`` forbids changing any key after them.
+"""
+
+import dataclasses
+import inspect
+from typing import List, Literal
+
+from ppdet.modeling.mot.tracker import DeepSORTTracker
+
+from ..utils.config import check_types, require
+
+__all__ = ['TrackerOptions']
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackerOptions:
+    """Args:
+        input_size (list[int]): ReID input size [w, h] used to crop detections. Default [64, 192].
+        min_box_area (float): output tracks with w*h <= this are dropped. Default 0 (keep all).
+        vertical_ratio (float): output tracks with w/h > this are dropped; <= 0 disables. Default -1.
+        budget (int): appearance features kept per track (oldest dropped first). Default 100.
+        max_age (int): a confirmed track is deleted after more than this many frames without a match.
+            Default 70.
+        n_init (int): consecutive matches before a track is confirmed (and output). Default 3.
+        metric_type (str): appearance distance, 'cosine' or 'euclidean'. Default 'cosine'.
+        matching_threshold (float): largest appearance distance that may be matched. Default 0.2.
+            Without embeddings (motion only) the cascade ranks candidates by 1 - IoU with the predicted
+            box and the chi-square 0.95 Mahalanobis gate is the only threshold.
+        max_iou_distance (float): largest 1 - IoU that may be matched in the IoU stage. Default 0.9.
+        motion (str): motion model; only 'KalmanFilter'. Default 'KalmanFilter'.
+        ppdet_compat (bool): reproduce ppdet 2.6 ``DeepSORTTracker`` output bit for bit, including
+            its +1 px on every width and height when it turns x1y1x2y2 detections into tlwh and its
+            float32 rounding. For parity checks only; the keys below must keep their defaults. Default
+            False.
+        max_time_since_update (int): confirmed tracks are output while their last match is at most this many
+            frames old; 1 (deep_sort, ppdet's engine) also reports a track at its predicted box in the first
+            frame it misses, 0 only tracks matched in this frame (as ByteTrack and BoT-SORT). Default 1.
+        motion_matching_threshold (float): without embeddings, the largest 1 - IoU with the predicted box
+            that the cascade matches (inside the gate); 1 lets the gate alone decide. Default 1.
+        high_score_threshold (float): detections scoring below this neither start tracks nor take part in
+            the cascade and IoU stages; they may only continue a confirmed track matched in the last frame,
+            at IoU >= 0.5, after those stages (ByteTrack). 0 treats all alike. Default 0.
+        low_score_threshold (float): detections scoring below this are dropped. Default 0.
+        new_track_threshold (float): unmatched detections start tracks only when they score at least
+            this. Default 0.
+        observation_centric (bool): OC-SORT's observation-centric pieces: confirmed tracks still unmatched
+            after the other stages may take unmatched detections by IoU (>= 0.3) with their last observed box
+            (where a lost track's prediction has drifted away), and a track found again after frames without
+            a match has its state replayed along the straight line between the two observations before the
+            update. Default False.
+        appearance (str): 'gallery': the nearest of the last ``budget`` features (deep_sort); 'ema': one
+            moving average feature per track (StrongSORT), cosine only. Default 'gallery'.
+        ema_alpha (float): with appearance 'ema', the old feature's weight at each update. Default 0.9.
+        motion_weight (float): cascade cost = (1 - w) * appearance distance + w * squared Mahalanobis
+            distance (StrongSORT's lambda = 1 - w, which uses w = 0.02); 0 uses the gate alone. With
+            appearance only. Default 0.
+        nsa (bool): scale each detection's measurement noise by 1 - its score (NSA Kalman). Default False.
+        kalman_state (str): 'xyah' (deep_sort: centre, aspect ratio, height) or 'xywh' (BoT-SORT: centre,
+            width, height). Default 'xyah'.
+        camera_motion (bool): compensate camera motion estimated from the frames (BoT-SORT's sparse optical
+            flow, :mod:`.camera_motion`) before matching; the tools then read the frames even without a ReID
+            model, and the tracker needs each frame (``predict(image)``). For moving cameras; it costs time.
+            Default False.
+    """
+
+    input_size: List[int] = dataclasses.field(default_factory=lambda: [64, 192])
+    min_box_area: float = 0
+    vertical_ratio: float = -1
+    budget: int = 100
+    max_age: int = 70
+    n_init: int = 3
+    metric_type: Literal['cosine', 'euclidean'] = 'cosine'
+    matching_threshold: float = 0.2
+    max_iou_distance: float = 0.9
+    motion: Literal['KalmanFilter'] = 'KalmanFilter'
+    ppdet_compat: bool = False
+    max_time_since_update: int = 1
+    motion_matching_threshold: float = 1.
+    high_score_threshold: float = 0.
+    low_score_threshold: float = 0.
+    new_track_threshold: float = 0.
+    observation_centric: bool = False
+    appearance: Literal['gallery', 'ema'] = 'gallery'
+    ema_alpha: float = 0.9
+    motion_weight: float = 0.
+    nsa: bool = False
+    kalman_state: Literal['xyah', 'xywh'] = 'xyah'
+    camera_motion: bool = False
+
+    def __post_init__(self):
+        name = 'FastDeepSORTTracker'
+        check_types(name, TrackerOptions, {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        require(name, 'input_size', len(self.input_size) == 2 and min(self.input_size) > 0,
+                '[w, h] of positive ints', self.input_size)
+        require(name, 'budget', self.budget >= 1, 'an int >= 1', self.budget)
+        require(name, 'max_time_since_update', self.max_time_since_update >= 0, 'an int >= 0',
+                self.max_time_since_update)
+        require(name, 'max_age', self.max_age >= 1, 'an int >= 1', self.max_age)
+        require(name, 'n_init', self.n_init >= 1, 'an int >= 1', self.n_init)
+        require(name, 'matching_threshold', self.matching_threshold >= 0, 'a distance >= 0', self.matching_threshold)
+        require(name, 'max_iou_distance', 0 <= self.max_iou_distance <= 1, 'a value in [0, 1]',
+                self.max_iou_distance)
+        require(name, 'motion_matching_threshold', 0 <= self.motion_matching_threshold <= 1, 'a value in [0, 1]',
+                self.motion_matching_threshold)
+        require(name, 'low_score_threshold', self.low_score_threshold <= self.high_score_threshold,
+                'at most high_score_threshold ({})'.format(self.high_score_threshold), self.low_score_threshold)
+        require(name, 'ema_alpha', 0 <= self.ema_alpha < 1, 'a value in [0, 1)', self.ema_alpha)
+        require(name, 'motion_weight', 0 <= self.motion_weight <= 1, 'a value in [0, 1]', self.motion_weight)
+        require(name, 'appearance', self.appearance == 'gallery' or self.metric_type == 'cosine',
+                "'gallery' with metric_type euclidean (the moving average is cosine only)", self.appearance)
+        changed = self.changed_beyond_ppdet()
+        require(name, 'ppdet_compat', not (self.ppdet_compat and changed),
+                "false when options beyond ppdet's are set ({})".format(', '.join(changed)), self.ppdet_compat)
+        object.__setattr__(self, 'input_size', list(self.input_size))
+
+    def changed_beyond_ppdet(self):
+        """The keys ppdet's ``DeepSORTTracker`` does not have that are set to other than their defaults."""
+        ppdet_keys = set(inspect.signature(DeepSORTTracker).parameters) | {'ppdet_compat'}
+        return [f.name for f in dataclasses.fields(self)
+                if f.name not in ppdet_keys and getattr(self, f.name) != _default(f)]
+
+
+def _default(field):
+    return field.default_factory() if field.default is dataclasses.MISSING else field.default
+
+
+def signature():
+    """The options as a constructor signature (``self`` first), for the registered tracker: ppdet reads a
+    component's keys, types and defaults from its ``__init__``."""
+    params = [inspect.Parameter('self', inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=_default(f),
+                                 annotation=f.type) for f in dataclasses.fields(TrackerOptions)]
+    return inspect.Signature(params)

@@ -1,0 +1,67 @@
+"""The multi-target tracker of deep_sort (``deep_sort/tracker.py``), over arrays of tracks: its parts are objects
+chosen once, so each frame runs the same lines whatever the settings.
+
+Per frame: predict every track with the Kalman filter; run the association stages in order; replay the state of
+tracks found again (OC-SORT, or nothing); update the matched tracks, age the missed ones, start tracks from the
+detections left, feed the appearance model, and drop the deleted tracks.
+"""
+
+import numpy as np
+
+from .association import Association
+from .track import Tracks
+
+__all__ = ['Tracker']
+
+
+class Tracker:
+    """Args:
+        kf: the Kalman filter (:mod:`.kalman_filter`), whose form the tracks' states take.
+        associate: with_embeddings (bool) -> (stages, appearance): the association stages (:mod:`.association`)
+            and the appearance updater (:mod:`.appearance`), chosen by the first frame: with embeddings or on
+            motion alone.
+        replay: (kf, tracks, rows, measurements) -> None, run on the matched tracks before their update
+            (:func:`.reupdate.reupdate`, or nothing).
+        n_init (int): consecutive matches before a track is confirmed.
+        max_age (int): frames a confirmed track may miss before it is deleted.
+        new_track_score (float): the lowest score of a detection that starts a track.
+    """
+
+    def __init__(self, kf, associate, replay, n_init, max_age, new_track_score):
+        self.kf, self.replay = kf, replay
+        self.n_init, self.max_age, self.new_track_score = n_init, max_age, new_track_score
+        self._associate = associate
+        self.stages = self.appearance = None
+        self.tracks = Tracks(kf.form)
+        self._next_id = 1
+
+    def predict(self):
+        """Propagate every track one frame ahead. Call once per frame, before :meth:`update`."""
+        self.tracks.predict(self.kf)
+
+    def update(self, frame):
+        """Associate one frame's detections (:class:`.association.FrameDetections`) and update the tracks."""
+        if self.stages is None:
+            self.stages, self.appearance = self._associate(frame.embeddings is not None)
+        tracks = self.tracks
+        association = Association(tracks, frame)
+        for stage in self.stages:
+            stage(self.kf, tracks, frame, association)
+
+        rows, dets = association.matched()
+        measured, was_confirmed = frame.measurements[dets], tracks.confirmed()
+        self.replay(self.kf, tracks, rows, measured)
+        tracks.update(self.kf, rows, measured, frame.scores[dets], self.n_init)
+        tracks.mark_missed(np.array(association.unmatched_tracks, np.int64), self.max_age)
+        starts = [d for d in association.unmatched_dets if frame.scores[d] >= self.new_track_score]
+        new_ids = self._initiate_tracks(frame, starts)
+        strong = frame.strong[dets]  # weak detections' crops (occluded, blurred) stay out of the appearance model
+        self.appearance.update(tracks, rows[strong], dets[strong], was_confirmed, new_ids, starts, frame.embeddings)
+        tracks.remove_deleted()
+
+    def _initiate_tracks(self, frame, dets):
+        new_ids = np.arange(self._next_id, self._next_id + len(dets))
+        self._next_id += len(dets)
+        mean, covariance = self.kf.initiate(frame.measurements[dets])
+        self.tracks.append(mean, covariance, new_ids, frame.scores[dets])
+        return new_ids
