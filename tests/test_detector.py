@@ -9,9 +9,10 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import MOT17, REPO, pets_clip, run_tool
+from conftest import MOT17, REPO, default_reid_log, pets_clip, run_tool
 from ppdet.data.transform import LetterBoxResize
 
+from ppdet_deepsort.inference.backends import OnnxRuntimeBackend, PaddleInferenceBackend
 from ppdet_deepsort.inference.detector import compare_boxes, letterbox_to_image
 
 SMALL = """
@@ -185,7 +186,11 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     run_tool('tools/export_model.py', '-c', str(detector), '-o', 'weights={}'.format(weights),
              '--output_dir', str(tmp_path / 'inference'))
     run_tool('tools/export_model.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '-o',
-             'FastDeepSORTTracker.n_init=1', '--output_dir', str(tmp_path / 'inference'))
+             'FastDeepSORTTracker.n_init=1', '--output_dir', str(tmp_path / 'inference'), '--onnx')
+    reid_dir = tmp_path / 'inference' / 'deepsort_osnet_x0_25'
+    crops = {'crops': np.random.RandomState(0).randn(3, 3, 256, 128).astype(np.float32)}
+    np.testing.assert_allclose(OnnxRuntimeBackend(str(reid_dir / 'model.onnx'))(crops)[0],
+                               PaddleInferenceBackend(str(reid_dir))(crops)[0], atol=1e-4)  # --onnx: the same model
     det_dir = tmp_path / 'inference' / detector.stem
     assert 'scaled: false' in (det_dir / 'infer_cfg.yml').read_text()
 
@@ -194,7 +199,7 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
                       str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip),
                       '--threshold', '0', '--output_dir', str(tmp_path / 'deploy'))
     assert 'runs with paddle.inference on CPU (fp32, oneDNN)' in deploy.stdout
-    assert 'deepsort_osnet_x0_25: ONNX Runtime fp32 agrees with paddle fp32' in deploy.stdout
+    assert default_reid_log('deepsort_osnet_x0_25') in deploy.stdout
     for backend in ('paddle', 'onnxruntime'):  # the runner's --backend, both models on it
         run = run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
                        str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip),

@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import DEV, PETS_DET, PETS_SEQ, REPO, pets_clip, run_tool
+from conftest import DEV, PETS_DET, PETS_SEQ, REPO, default_reid_log, pets_clip, run_tool
 
 PADDLEDETECTION = os.path.normpath(os.path.join(REPO, '..', 'shared', 'PaddleDetection-2.6.0'))
 if not os.path.isdir(os.path.join(PADDLEDETECTION, 'tools')):
@@ -173,7 +173,7 @@ def test_eval_mot_with_osnet_on_a_video_sequence_as_the_project_tool(pets_sequen
     folder, cfg = pets_sequence
     proc = host('eval_mot.py', '-c', cfg, '--det_results_dir', str(folder / 'dets'), '--output_dir',
                 str(tmp_path / 'host'))
-    assert 'OSNetEmbedding: ONNX Runtime fp32 agrees with paddle fp32' in proc.stdout
+    assert default_reid_log('OSNetEmbedding') in proc.stdout
     run_tool('tools/eval_mot.py', '-c', cfg, '--det_results_dir', str(folder / 'dets'), '--output_dir',
              str(tmp_path / 'project'))
     assert_same_tracks(results(tmp_path / 'host' / 'mot_results' / 'walk.txt'),

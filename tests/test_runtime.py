@@ -15,6 +15,7 @@ from ppdet_deepsort.deploy.export import export_reid
 from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.backends import OnnxRuntimeBackend
 from ppdet_deepsort.inference import embedder as embedder_module
+from ppdet_deepsort.inference import runtime as runtime_module
 from ppdet_deepsort.inference.embedder import calibration_crops, reid_model
 from ppdet_deepsort.errors import ConfigError, ConversionError
 from ppdet_deepsort.inference.onnx_models import onnx_model
@@ -149,3 +150,53 @@ def test_auto_runs_fp32_when_onnxruntime_cannot_quantize(osnet, tmp_path, monkey
         model = reid_model(osnet, SIZE, options)
     assert 'int8 quantization failed' in caplog.text and 'ml_dtypes' in caplog.text
     assert model(np.zeros((2, 3, 256, 128), np.float32)).shape == (2, 512) and model.runtime.kept == 'ONNX Runtime fp32'
+
+
+def test_auto_takes_int8_only_where_it_agrees_and_is_faster_and_remembers(osnet, crops, tmp_path, monkeypatch,
+                                                                          caplog):
+    """reid_precision: auto measures int8 once per model and machine: refused where it differs from fp32 by more
+    than auto's floor (OSNet's int8 does: it cost the dev split 1.1 HOTA), taken where it agrees and runs faster;
+    the decision is kept beside the model, so the next run reads no calibration crops."""
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='auto', model_cache_dir=str(tmp_path),
+                             reid_calibration=SAMPLE)
+    with caplog.at_level(logging.INFO):
+        refused = reid_model(osnet, SIZE, options)
+    assert 'int8 differs from fp32 on the calibration inputs' in caplog.text
+    refused(crops)
+    assert refused.runtime.kept == 'ONNX Runtime fp32'
+
+    def no_crops(*args, **kwargs):
+        raise AssertionError('calibration crops read again')
+    monkeypatch.setattr(embedder_module, 'calibration_crops', no_crops)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        reid_model(osnet, SIZE, options)
+    assert 'int8 was measured on this CPU before and not taken (differs from fp32' in caplog.text
+
+    monkeypatch.undo()
+    monkeypatch.setattr(embedder_module, 'AUTO_INT8_MIN_COSINE', 0.9)  # a floor it meets
+    monkeypatch.setattr(runtime_module, 'INT8_MIN_SPEEDUP', 0.)  # and 'faster' whatever this CPU does
+    decisions = list(tmp_path.glob('*/int8-auto.json'))
+    assert len(decisions) == 1
+    decisions[0].unlink()
+    taken = reid_model(osnet, SIZE, options)
+    taken(crops)
+    assert taken.runtime.kept == 'int8'
+    monkeypatch.setattr(embedder_module, 'calibration_crops', no_crops)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        again = reid_model(osnet, SIZE, options)
+    assert 'int8 (measured on this CPU before' in caplog.text
+    np.testing.assert_allclose(again(crops), taken(crops), atol=1e-6)
+
+
+def test_auto_backend_follows_what_measured_fastest_on_the_cpu(monkeypatch):
+    """paddle.inference in bf16 ran the main job 2x faster than ONNX Runtime fp32 on an AVX512-BF16 Xeon; ONNX
+    Runtime ran it 1.5x faster than paddle.inference fp32 on an AVX2 EPYC. Detectors stay on paddle.inference."""
+    from ppdet_deepsort.inference import options as options_module
+    for bf16, reid in ((True, 'inference'), (False, 'onnxruntime')):
+        monkeypatch.setattr(options_module, 'cpu_supports_bf16', lambda: bf16)
+        assert RuntimeOptions().backend('reid_backend') == reid
+        assert RuntimeOptions().backend('det_backend') == 'inference'
+        assert RuntimeOptions(reid_backend='onnxruntime').backend('reid_backend') == 'onnxruntime'
+    assert RuntimeOptions(use_gpu=True).backend('reid_backend') == 'inference'

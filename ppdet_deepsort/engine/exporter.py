@@ -18,10 +18,12 @@ from ppdet.utils.logger import setup_logger
 
 from ..deploy import write_detector_infer_cfg, write_reid_infer_cfg
 from ..deploy.export import export_detector, export_reid
-from ..inference.backends import PaddleInferenceBackend, model_files
+from ..errors import ConfigError, ConversionError
+from ..inference import RuntimeOptions
+from ..inference.backends import OnnxRuntimeBackend, PaddleInferenceBackend, model_files
 from ..inference.detector import detector_boxes, input_shape
+from ..inference.onnx_models import cache_dir, onnx_model
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD
-from ..errors import ConfigError
 from ..utils.config import component_args
 
 logger = setup_logger(__name__)
@@ -34,10 +36,11 @@ def exports_reid(cfg):
     return cfg.get('architecture') == 'DeepSORT' and isinstance(cfg.get('DeepSORT'), dict)
 
 
-def export_model(cfg, layer, out, scaled_flag=None):
+def export_model(cfg, layer, out, scaled_flag=None, onnx=False):
     """Export ``layer`` (with its weights loaded: the config's ReID model if :func:`exports_reid`, else its detector)
     with its ``infer_cfg.yml`` to the folder ``out``, which is replaced only once paddle.inference loads the new
-    export. ``scaled_flag`` is the user's --scaled, checked against the detector's post-process."""
+    export. ``scaled_flag`` is the user's --scaled, checked against the detector's post-process. ``onnx`` also
+    writes ``model.onnx`` (paddle2onnx, as the tools convert it), once ONNX Runtime loads it."""
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=parent, prefix='.export_') as scratch:
@@ -49,14 +52,28 @@ def export_model(cfg, layer, out, scaled_flag=None):
             raise ConfigError("the exported model cannot be loaded by paddle.inference on paddle {} ({}); run this "
                               "detector from its config with tools/infer_mot.py instead".format(
                                   paddle.__version__, str(e).strip().splitlines()[0])) from None
+        if onnx:
+            _write_onnx(cfg, scratch)
         if os.path.isdir(out):
             shutil.rmtree(out)
         os.rename(scratch, out)
         os.chmod(out, 0o755)  # TemporaryDirectory made it private
         os.makedirs(scratch)  # for the TemporaryDirectory cleanup
     program, params = model_files(out)
-    logger.info("Exported {} to {}: {}, {}, infer_cfg.yml".format(what, out, os.path.basename(program),
-                                                                  os.path.basename(params)))
+    logger.info("Exported {} to {}: {}, {}, infer_cfg.yml{}".format(what, out, os.path.basename(program),
+                                                                    os.path.basename(params),
+                                                                    ', model.onnx' if onnx else ''))
+
+
+def _write_onnx(cfg, folder):
+    """``model.onnx`` beside the paddle export in ``folder``, converted (or taken from the cache) as the tools'
+    ``onnxruntime`` backend converts it."""
+    try:
+        _, path, _ = onnx_model(folder, cache_dir(RuntimeOptions.from_config(cfg).model_cache_dir),
+                                OnnxRuntimeBackend)
+    except ConversionError as e:
+        raise ConversionError("--onnx: {}".format(e)) from None
+    shutil.copyfile(path, os.path.join(folder, 'model.onnx'))
 
 
 def _export_reid(cfg, layer, out):

@@ -1,21 +1,35 @@
 """A faster way to run a model (bf16, int8, another runtime) kept only once it has shown, on the first real input,
 that it gives what the reference (paddle fp32) gives."""
 
+import os
+import platform
+import re
+
 from ppdet.utils.logger import setup_logger
 
 logger = setup_logger(__name__)
 
-__all__ = ['CheckedOnFirstCall', 'cpu_supports_bf16']
+__all__ = ['CheckedOnFirstCall', 'cpu_supports_bf16', 'cpu_name']
+
+
+def _cpuinfo():
+    try:
+        with open('/proc/cpuinfo') as f:
+            return f.read()
+    except OSError:
+        return ''
 
 
 def cpu_supports_bf16():
     """Whether this CPU has native bfloat16 instructions (AVX512-BF16 or AMX): only then is bf16 faster."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            flags = f.read()
-    except OSError:
-        return False
+    flags = _cpuinfo()
     return 'avx512_bf16' in flags or 'amx_bf16' in flags
+
+
+def cpu_name():
+    """The CPU's model name and core count, which decide what runs fastest on it."""
+    names = re.findall(r'^model name\s*:\s*(.+)$', _cpuinfo(), re.M)
+    return '{} x {}'.format(names[0].strip() if names else platform.processor() or platform.machine(), os.cpu_count())
 
 
 class CheckedOnFirstCall:

@@ -138,8 +138,11 @@ def int8_model(fp32_path, calibration, cache, load):
     try:
         # Inside the try: onnxruntime.quantization imports onnx and ml_dtypes, which onnxruntime does not
         # declare; a missing one refuses int8 like any other quantization failure.
+        import onnxruntime
         from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
         from onnxruntime.quantization.shape_inference import quant_pre_process
+
+        onnxruntime.set_default_logger_severity(3)  # the quantizer's sessions warn of every initializer they prune
 
         class Reader(CalibrationDataReader):
             def __init__(self):
