@@ -1,10 +1,12 @@
 """Benchmark: the README's main job (PETS09-S2L1 video, saved detections, OSNet ReID, tracker, annotated
 video) end to end, reading in line and reading ahead (decode, detections and crops in a background thread),
-where the time goes, and the ReID and tracker stages against ppdet's built-in ways of doing them (dygraph ReID,
-DeepSORTTracker) on the same frames in the same run. Prints one JSON object (logs go to stderr). Read ratios,
-not absolute times, on a shared machine.
+where the time goes, the ReID and tracker stages against ppdet's built-in ways of doing them (dygraph ReID,
+DeepSORTTracker) on the same frames in the same run, and the whole job's FPS with the ReID model on each
+runtime (--backends; each against paddle.inference fp32, with whether its result file is the same). Prints one
+JSON object (logs go to stderr). Read ratios, not absolute times, on a shared machine.
 
     python benchmarks/benchmark_pipeline.py [-c configs/mot/deepsort/deepsort_pets09_sample.yml] [--frames 200]
+        [--backends default inference:fp32 inference:auto onnxruntime:fp32 onnxruntime:int8]
 """
 
 import json
@@ -24,6 +26,7 @@ from ppdet_deepsort.engine import SDERunner  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
 from ppdet_deepsort.inference.embedder import load_reid, reid_model  # noqa: E402
+from ppdet_deepsort.inference.first_call import cpu_name, cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool, set_device  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
@@ -68,12 +71,41 @@ def compare_stages(cfg, runner, frames_limit):
     return n, {k: per_frame_ms(v, n) for k, v in times.items()}, min_cosine
 
 
+BACKENDS = ('default', 'inference:fp32', 'inference:auto', 'onnxruntime:fp32', 'onnxruntime:int8')
+
+
+def per_backend(config, opt, backends):
+    """The whole job (annotated video included) with the ReID model on each 'backend:precision' ('default': the
+    config's own keys), one after the other: FPS, and the FPS ratio and same results against inference:fp32."""
+    runs = {}
+    for backend in backends:
+        keys = [] if backend == 'default' else ['reid_backend={}'.format(backend.split(':')[0]),
+                                                 'reid_precision={}'.format(backend.split(':')[1])]
+        runner = SDERunner.from_config(load_cfg(config, opt + keys), mode='eval')
+        with tempfile.TemporaryDirectory() as out:
+            stats = runner.run(out, save_videos=True, evaluate=False)
+            name = next(iter(stats))
+            results = open(os.path.join(out, 'mot_results', name + '.txt')).read()
+        runs[backend] = (stats[name]['frames'] / stats[name]['seconds'], results, runner.embedder.model.runtime)
+    reference = runs.get('inference:fp32')
+    report = {}
+    for backend, (fps, results, runtime) in runs.items():
+        report[backend] = {'fps': round(fps, 2), 'kept': getattr(runtime, 'kept', None)}
+        if reference is not None:
+            report[backend].update(speedup_vs_inference_fp32=round(fps / reference[0], 2),
+                                   same_results_as_inference_fp32=results == reference[1])
+    return report
+
+
 def main():
     parser = ArgsParser()
     parser.set_defaults(config=os.path.join(REPO, 'configs/mot/deepsort/deepsort_pets09_sample.yml'))
     parser.add_argument('--frames', type=int, default=200, help='frames for the stage-by-stage comparison')
+    parser.add_argument('--backends', nargs='*', default=list(BACKENDS),
+                        help="ReID runtimes to run the whole job on, as backend:precision, or 'default'")
     args = parser.parse_args()
     logs_to_stderr()
+    backends = per_backend(args.config, args.opt or [], args.backends)
     cfg = load_cfg(args.config, args.opt)
     set_device(cfg)
     runner = SDERunner.from_config(cfg, mode='eval')
@@ -113,7 +145,8 @@ def main():
             'reid_min_cosine_vs_dygraph': round(min_cosine, 6),
             'pipeline_fps_with_builtins_estimate': round(1e3 / builtin_ms, 2),
         },
-        'machine': {'cpus': os.cpu_count(), 'python': platform.python_version()},
+        'reid_backends': backends,
+        'machine': {'cpu': cpu_name(), 'native_bf16': cpu_supports_bf16(), 'python': platform.python_version()},
     }, indent=2))
 
 

@@ -41,6 +41,12 @@ def crops():
     return calibration_crops(SAMPLE, SIZE, count=400)[1::4][:40]
 
 
+@pytest.fixture(scope='module')
+def int8_cache(tmp_path_factory):
+    """One conversion cache for the int8 tests: each quantizes the same model, which takes seconds."""
+    return tmp_path_factory.mktemp('int8_cache')
+
+
 class _Unconvertible(nn.Layer):
     """lgamma has no ONNX conversion in paddle2onnx 2.1: it aborts its process on it."""
 
@@ -111,11 +117,11 @@ def test_a_model_paddle2onnx_cannot_convert_falls_back_to_paddle(tmp_path, caplo
         np.testing.assert_allclose(model(x), layer(paddle.to_tensor(x)).numpy(), rtol=1e-4, atol=1e-5)
 
 
-def test_int8_is_kept_only_where_it_agrees_with_fp32(osnet, crops, tmp_path, monkeypatch, caplog):
-    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='int8', model_cache_dir=str(tmp_path),
+def test_int8_is_kept_only_where_it_agrees_with_fp32(osnet, crops, int8_cache, monkeypatch, caplog):
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='int8', model_cache_dir=str(int8_cache),
                              reid_calibration=SAMPLE)
     fp32 = reid_model(osnet, SIZE, RuntimeOptions(reid_backend='onnxruntime', reid_precision='fp32',
-                                                  model_cache_dir=str(tmp_path)))(crops)
+                                                  model_cache_dir=str(int8_cache)))(crops)
     int8 = reid_model(osnet, SIZE, options)
     ours = int8(crops)
     assert int8.runtime.kept == 'int8'
@@ -152,12 +158,12 @@ def test_auto_runs_fp32_when_onnxruntime_cannot_quantize(osnet, tmp_path, monkey
     assert model(np.zeros((2, 3, 256, 128), np.float32)).shape == (2, 512) and model.runtime.kept == 'ONNX Runtime fp32'
 
 
-def test_auto_takes_int8_only_where_it_agrees_and_is_faster_and_remembers(osnet, crops, tmp_path, monkeypatch,
+def test_auto_takes_int8_only_where_it_agrees_and_is_faster_and_remembers(osnet, crops, int8_cache, monkeypatch,
                                                                           caplog):
     """reid_precision: auto measures int8 once per model and machine: refused where it differs from fp32 by more
     than auto's floor (OSNet's int8 does: it cost the dev split 1.1 HOTA), taken where it agrees and runs faster;
     the decision is kept beside the model, so the next run reads no calibration crops."""
-    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='auto', model_cache_dir=str(tmp_path),
+    options = RuntimeOptions(reid_backend='onnxruntime', reid_precision='auto', model_cache_dir=str(int8_cache),
                              reid_calibration=SAMPLE)
     with caplog.at_level(logging.INFO):
         refused = reid_model(osnet, SIZE, options)
@@ -176,7 +182,7 @@ def test_auto_takes_int8_only_where_it_agrees_and_is_faster_and_remembers(osnet,
     monkeypatch.undo()
     monkeypatch.setattr(embedder_module, 'AUTO_INT8_MIN_COSINE', 0.9)  # a floor it meets
     monkeypatch.setattr(runtime_module, 'INT8_MIN_SPEEDUP', 0.)  # and 'faster' whatever this CPU does
-    decisions = list(tmp_path.glob('*/int8-auto.json'))
+    decisions = list(int8_cache.glob('*/int8-auto.json'))
     assert len(decisions) == 1
     decisions[0].unlink()
     taken = reid_model(osnet, SIZE, options)
