@@ -6,7 +6,7 @@ runtime (--backends; each against paddle.inference fp32, with whether its result
 JSON object (logs go to stderr). Read ratios, not absolute times, on a shared machine.
 
     python benchmarks/benchmark_pipeline.py [-c configs/mot/deepsort/deepsort_pets09_sample.yml] [--frames 200]
-        [--backends default inference:fp32 inference:auto onnxruntime:fp32 onnxruntime:int8]
+        [--backends default inference:fp32 inference:bf16 onnxruntime:fp32 onnxruntime:int8]
 """
 
 import json
@@ -71,7 +71,7 @@ def compare_stages(cfg, runner, frames_limit):
     return n, {k: per_frame_ms(v, n) for k, v in times.items()}, min_cosine
 
 
-BACKENDS = ('default', 'inference:fp32', 'inference:auto', 'onnxruntime:fp32', 'onnxruntime:int8')
+BACKENDS = ('default', 'inference:fp32', 'inference:bf16', 'onnxruntime:fp32', 'onnxruntime:int8')
 
 
 def per_backend(config, opt, backends):
@@ -79,9 +79,8 @@ def per_backend(config, opt, backends):
     config's own keys), one after the other: FPS, and the FPS ratio and same results against inference:fp32."""
     runs = {}
     for backend in backends:
-        keys = [] if backend == 'default' else ['reid_backend={}'.format(backend.split(':')[0]),
-                                                 'reid_precision={}'.format(backend.split(':')[1])]
-        runner = SDERunner.from_config(load_cfg(config, opt + keys), mode='eval')
+        keys = {} if backend == 'default' else dict(zip(('reid_backend', 'reid_precision'), backend.split(':')))
+        runner = SDERunner.from_config(load_cfg(config, dict(opt, **keys)), mode='eval')
         with tempfile.TemporaryDirectory() as out:
             stats = runner.run(out, save_videos=True, evaluate=False)
             name = next(iter(stats))
@@ -105,7 +104,7 @@ def main():
                         help="ReID runtimes to run the whole job on, as backend:precision, or 'default'")
     args = parser.parse_args()
     logs_to_stderr()
-    backends = per_backend(args.config, args.opt or [], args.backends)
+    backends = per_backend(args.config, args.opt or {}, args.backends)
     cfg = load_cfg(args.config, args.opt)
     set_device(cfg)
     runner = SDERunner.from_config(cfg, mode='eval')

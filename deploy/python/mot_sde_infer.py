@@ -55,9 +55,9 @@ def parse_args():
                         help='CPU runtime of both models: onnxruntime (converted with paddle2onnx, cached, checked '
                              'against paddle fp32 on the first input), paddle (paddle.inference), or auto: '
                              'onnxruntime on the CPU, paddle on the GPU or with --enable_mkldnn_bfloat16.')
-    parser.add_argument('--reid_precision', type=str, default='fp32', choices=['fp32', 'int8', 'auto'],
+    parser.add_argument('--reid_precision', type=str, default='fp32', choices=['fp32', 'int8'],
                         help='int8: the ReID model quantized on ONNX Runtime, kept if it agrees with fp32 on the '
-                             'first batch; auto: int8 where it also measures faster on this CPU.')
+                             'first batch; faster, but it cost the dev split 1.1 HOTA (README).')
     parser.add_argument('--cpu_threads', type=int, default=0,
                         help="Math library threads; 0 uses every core (shared among the launcher's workers).")
     parser.add_argument('--enable_mkldnn', type=ast.literal_eval, default=True, help='Use oneDNN on the CPU.')

@@ -22,12 +22,9 @@ __all__ = ['ReIDEmbedder', 'ReIDModel', 'reid_model', 'exported_reid_model', 'em
            'calibration_crops']
 
 FP32_MIN_COSINE = 0.999  # another runtime's fp32, or bf16, against paddle fp32: the same embeddings
-# int8 against fp32. Asked for (reid_precision: int8), a floor that only stops a broken quantization: OSNet x0.25's
-# int8 gave a min cosine of 0.985 on the sample's crops and cost 1.1 HOTA / 3.8 IDF1 on the dev split's PETS09
-# frames 1-399 (48.5 / 74.2 -> 47.4 / 70.4). Chosen by reid_precision: auto, a floor no model with such a loss
-# meets, so that auto never trades identities for speed.
+# int8 against fp32: a floor that stops a broken quantization (OSNet x0.25's int8 is within 0.97-0.985 of fp32 on
+# the sample's crops; the unfolded graph's was at 0.88). Its cost in tracking is measured, not guarded: README.
 INT8_MIN_COSINE = 0.95
-AUTO_INT8_MIN_COSINE = 0.995
 CALIBRATION_CROPS = 256
 
 
@@ -44,8 +41,7 @@ class _ReIDKind(ModelKind):
         return [layer(inputs['crops'])]
 
     def agree(self, fast, reference, precision='fp32'):
-        floor = {'int8': INT8_MIN_COSINE, 'int8-auto': AUTO_INT8_MIN_COSINE}.get(precision, FP32_MIN_COSINE)
-        return _same_embeddings(fast[0], reference[0], floor)
+        return _same_embeddings(fast[0], reference[0], INT8_MIN_COSINE if precision == 'int8' else FP32_MIN_COSINE)
 
     def calibration(self, options):
         crops = calibration_crops(options.reid_calibration, self.input_size)

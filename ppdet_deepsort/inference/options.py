@@ -20,15 +20,15 @@ class RuntimeOptions:
 
     Args:
         use_gpu (bool): run on the GPU (paddlepaddle-gpu). Default False.
-        reid_backend (str): 'auto' (on the CPU: paddle.inference where the CPU has native bfloat16, ONNX Runtime
-            elsewhere; paddle.inference on the GPU), 'onnxruntime' (exported, converted with paddle2onnx, cached),
-            'inference' (exported, paddle.inference with oneDNN on the CPU) or 'dygraph' (the paddle layer).
-            Default 'auto'.
-        reid_precision (str): 'auto', 'fp32', 'bf16' (paddle.inference on CPUs with native bfloat16) or 'int8'
-            (ONNX Runtime, calibrated on ``reid_calibration``); a faster precision is kept only where it
-            agrees with fp32 on the first real batch. 'auto' takes bf16 where the CPU has it, and int8 only where
-            it agrees with fp32 on every calibration crop by cosine >= 0.995 and measures faster on this CPU
-            (decided once per model and machine). Default 'auto'.
+        reid_backend (str): 'auto' (on the CPU: paddle.inference where the CPU has AVX-512 with native bfloat16,
+            ONNX Runtime elsewhere, whichever ran fp32 faster; paddle.inference on the GPU), 'onnxruntime'
+            (exported, converted with paddle2onnx, cached), 'inference' (exported, paddle.inference with oneDNN on
+            the CPU) or 'dygraph' (the paddle layer). Default 'auto'.
+        reid_precision (str): 'fp32', 'bf16' (paddle.inference on CPUs with native bfloat16) or 'int8' (ONNX
+            Runtime, calibrated on ``reid_calibration``), each kept only where it agrees with fp32 on the first
+            real batch. bf16 and int8 are faster but cost identities: on the dev split's PETS09 frames 1-399 they
+            lowered HOTA from 48.5 to 47.6 and 47.4, IDF1 from 74.2 to 71.5 and 70.4 (the tracker's thresholds
+            were chosen on fp32 embeddings). Default 'fp32'.
         det_backend (str): as ``reid_backend``, or 'tensorrt' (paddle.inference through TensorRT, GPU); 'auto' is
             paddle.inference, since ONNX Runtime measured no faster on JDE YOLOv3 and PP-YOLOE+ (README "Speed").
             Default 'auto'.
@@ -45,7 +45,7 @@ class RuntimeOptions:
 
     use_gpu: bool = False
     reid_backend: typing.Literal['auto', 'onnxruntime', 'inference', 'dygraph'] = 'auto'
-    reid_precision: typing.Literal['auto', 'fp32', 'bf16', 'int8'] = 'auto'
+    reid_precision: typing.Literal['fp32', 'bf16', 'int8'] = 'fp32'
     det_backend: typing.Literal['auto', 'onnxruntime', 'inference', 'tensorrt', 'dygraph'] = 'auto'
     det_precision: typing.Literal['auto', 'fp32', 'bf16', 'fp16'] = 'auto'
     cpu_threads: int = 0
@@ -84,9 +84,10 @@ class RuntimeOptions:
     def backend(self, key):
         """What the backend key ``key`` ('reid_backend' or 'det_backend') comes to on this device."""
         backend = getattr(self, key)
-        if backend == 'auto' and not self.use_gpu and key == 'reid_backend' and cpu_supports_bf16():
-            # Measured on a 2-core AVX512-BF16 Xeon: the sample's main job at 42 FPS on paddle.inference in bf16,
-            # 21 on ONNX Runtime fp32 (on a 2-core AVX2 EPYC: 33 against 51).
+        if (backend == 'auto' and key == 'reid_backend' and not self.use_gpu and self.reid_precision != 'int8'
+                and cpu_supports_bf16()):
+            # The sample's main job, paddle.inference fp32 against ONNX Runtime fp32: 30.7 against 17.9 FPS on a
+            # 2-core AVX512-BF16 Xeon, 33 against 51 on a 2-core AVX2 EPYC (benchmarks/benchmark_pipeline.py).
             return 'inference'
         if backend == 'auto':
             return 'inference' if self.use_gpu else self._AUTO_ON_CPU[key]
