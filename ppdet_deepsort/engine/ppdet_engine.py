@@ -15,9 +15,9 @@ they were (ppdet's broken exporter aside, see below):
   the next: a :class:`FastDeepSORTTracker` starts afresh on each (with ``ppdet_compat`` it reproduces ppdet,
   engine included). It also runs every ReID model in dygraph, on crops cut from a transposed frame (ppdet's
   ``get_crops``); the plugin's ReID models (OSNetEmbedding, PCBPyramidEmbedding) run as in the plugin's tools
-  instead, whatever the dataset: as ``reid_backend`` and ``reid_precision`` say (exported and run by
-  ONNX Runtime on the CPU by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``). The engine gives
-  the tracker no frames, so a tracker that follows the camera (``camera_motion``) is refused by name.
+  instead, whatever the dataset: as ``reid_backend`` and ``reid_precision`` say (exported, and on the CPU run by
+  ONNX Runtime or paddle.inference by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``). The
+  engine gives the tracker no frames, so a tracker that follows the camera (``camera_motion``) is refused by name.
 * ``DeepSORT.from_config`` and ``Tracker.load_weights_sde`` / ``Trainer.load_weights_sde`` build and load a
   ReID model even for ``reid: None``, which the engine otherwise supports (motion-only tracking, as it supports
   ``detector: None``): with ``reid: None`` there is none.
