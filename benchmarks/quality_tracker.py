@@ -11,7 +11,11 @@ files). PETS09's embeddings are computed once and cached in {output_dir}/quality
 tests/data/dev/peers/trackeval_metrics.json (TrackEval on their result files); ppdet's built-in DeepSORTTracker runs
 here on PETS09 with the same detections and embeddings (it cannot track without embeddings).
 
-    python benchmarks/quality_tracker.py [--variants NAME ...] [--output_dir output] [-o key=value ...]
+    python benchmarks/quality_tracker.py [--variants NAME ...] [--hard] [--output_dir output] [-o key=value ...]
+
+--hard adds the motion-only dev sequences with a moving camera, at half the frame rate and with a noisier
+detector (benchmarks/dev_variants.py). Each result has its sequences' metrics and, against the recommended config,
+the worst sequence's change of HOTA and IDF1.
 
 -o applies to every plugin run (e.g. -o FastDeepSORTTracker.max_age=50). Prints one JSON object and writes the
 markdown table {output_dir}/quality_tracker.md.
@@ -107,6 +111,26 @@ class CachedEmbedder:
             self.dirty = False
 
 
+def hard_datasets(work):
+    """The motion-only dev sequences (MOT17-dev and TUD-Campus) made harder (benchmarks/dev_variants.py): a moving
+    camera, half the frame rate, a noisier detector. {group: (dataset, sequences)} as :func:`dev_datasets`."""
+    from dev_variants import DEV_SEQUENCES, VARIANTS, make_variant
+    groups = {}
+    for variant in VARIANTS:
+        folders = [make_variant(seq, variant, os.path.join(work, 'dev_variants')) for seq in DEV_SEQUENCES]
+        names = [os.path.basename(f) for f in folders]
+        det_dir = os.path.join(work, 'dev_variants', variant + '_dets')
+        os.makedirs(det_dir, exist_ok=True)
+        for folder, name in zip(folders, names):
+            link = os.path.join(det_dir, name + '.txt')
+            if not os.path.exists(link):
+                os.symlink(os.path.join(folder, 'det', 'det.txt'), link)
+        groups['motion-only dev, ' + variant] = (
+            MOTDetResultsDataset(os.path.join(work, 'dev_variants'), variant, det_dir, names),
+            [(name, os.path.join(folder, 'gt', 'gt.txt'), None) for folder, name in zip(folders, names)])
+    return groups
+
+
 def dev_datasets(work):
     """{group: (dataset, [(sequence, gt path, last scored frame)])}."""
     mot17 = os.path.join(DEV, 'MOT17-dev', 'train')
@@ -130,13 +154,28 @@ def dev_datasets(work):
 
 
 def score(results_dir, dataset, sequences):
+    """The combined metrics of ``sequences``, with each sequence's under 'sequences'."""
     scored = []
     for name, gt_path, last in sequences:
         seq = dataset.sequence(name)
         results = read_mot_results(os.path.join(results_dir, 'mot_results', name + '.txt'))
         scored.append((name, GroundTruth(gt_path, name), results, range(1, (last or seq.num_frames) + 1)))
-    row = evaluate(scored).rows['OVERALL']
-    return {k: round(row[k], 4) if isinstance(row[k], float) else row[k] for k in REPORTED}
+    rows = evaluate(scored).rows
+    pick = lambda row: {k: round(row[k], 4) if isinstance(row[k], float) else row[k] for k in REPORTED}  # noqa: E731
+    return dict(pick(rows['OVERALL']), sequences={name: pick(rows[name]) for name, _, _ in sequences})
+
+
+def worst_sequence_changes(results, baseline='recommended'):
+    """Per variant and group, the smallest change of HOTA and IDF1 over the group's sequences against
+    ``baseline``: a setting that wins on the sum but loses a sequence shows here."""
+    for name, groups in results.items():
+        for group, row in groups.items():
+            base = results.get(baseline, {}).get(group)
+            if name == baseline or base is None or 'sequences' not in row:
+                continue
+            row['worst_sequence_change'] = {k: round(min(seq[k] - base['sequences'][s][k]
+                                                         for s, seq in row['sequences'].items()), 4)
+                                            for k in ('HOTA', 'IDF1')}
 
 
 def run_plugin(params, dataset, embedder, sequences, work, interpolation=(0, 0.)):
@@ -179,12 +218,15 @@ def peers():
 
 
 def markdown(results, peer_table):
-    lines = ['| dev data | tracker | ' + ' | '.join(REPORTED) + ' |', '|---|---|' + '---|' * len(REPORTED)]
+    lines = ['| dev data | tracker | ' + ' | '.join(REPORTED) + ' | worst sequence: HOTA, IDF1 change |',
+             '|---|---|' + '---|' * (len(REPORTED) + 1)]
     for group in GROUPS:
         rows = [(name, r[group]) for name, r in results.items() if group in r]
         rows += [('peer: ' + name, r) for name, r in peer_table.get(group, {}).items()]
         for name, r in rows:
             cells = ['{:.1f}'.format(100 * r[k]) if isinstance(r[k], float) else str(r[k]) for k in REPORTED]
+            worst = r.get('worst_sequence_change')
+            cells.append('{:+.1f}, {:+.1f}'.format(100 * worst['HOTA'], 100 * worst['IDF1']) if worst else '')
             lines.append('| {} | {} | {} |'.format(group, name, ' | '.join(cells)))
     return '\n'.join(lines) + '\n'
 
@@ -196,6 +238,9 @@ def main():
     parser.add_argument('--output_dir', default='output')
     parser.add_argument('-o', '--opt', nargs='*', default=[], help='FastDeepSORTTracker.key=value for every run')
     parser.add_argument('--no_builtin', action='store_true', help="skip ppdet's built-in tracker")
+    parser.add_argument('--hard', action='store_true',
+                        help='also the motion-only dev sequences with a moving camera, at half the frame rate and with '
+                             'a noisier detector (benchmarks/dev_variants.py)')
     args = parser.parse_args()
     logs_to_stderr()
     overrides = {}
@@ -205,12 +250,18 @@ def main():
     work = os.path.join(args.output_dir, 'quality_work')
     os.makedirs(work, exist_ok=True)
     datasets = dev_datasets(work)
+    groups = list(args.groups)
+    if args.hard:
+        hard = hard_datasets(work)
+        datasets.update(hard)
+        GROUPS.update({group: (None, False) for group in hard})
+        groups += list(hard)
 
     # ppdet's load_config returns its one global config: take what is needed of a config before loading the next.
     appearance_cfg = load_config(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml'))
     recommended = {True: tracker_params(os.path.join(CONFIGS, 'deepsort_osnet_x0_25.yml'))}
     embedder = None
-    if any(GROUPS[g][1] for g in args.groups):
+    if any(GROUPS[g][1] for g in groups):
         weights = os.path.join(REPO, appearance_cfg['reid_weights'])
         key = hashlib.sha1(open(weights, 'rb').read() + repr((recommended[True]['input_size'],
                                                                appearance_cfg.get('reid_precision'))).encode())
@@ -219,12 +270,12 @@ def main():
                                                'osnet_{}.pkl'.format(key.hexdigest()[:12])))
     recommended[False] = tracker_params(os.path.join(CONFIGS, 'deepsort_motion_only.yml'))
     results = {}
-    for name, config, changes, interpolation, groups in VARIANTS:
+    for name, config, changes, interpolation, only in VARIANTS:
         if args.variants and name not in args.variants:
             continue
         results[name] = {}
-        for group in args.groups:
-            if groups and group not in groups:
+        for group in groups:
+            if only and group not in only and not (group.startswith('motion-only dev') and 'MOT17-dev' in only):
                 continue
             appearance = GROUPS[group][1]
             params = dict(tracker_params(os.path.join(CONFIGS, config)) if config else recommended[appearance])
@@ -240,6 +291,7 @@ def main():
             dataset, embedder, sequences, work, recommended[True]['input_size'])}
     if embedder is not None:
         embedder.save()
+    worst_sequence_changes(results)
     peer_table = peers()
     with open(os.path.join(args.output_dir, 'quality_tracker.md'), 'w') as f:
         f.write(markdown(results, peer_table))
