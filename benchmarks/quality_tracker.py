@@ -15,7 +15,8 @@ here on PETS09 with the same detections and embeddings (it cannot track without 
 
 --hard adds the motion-only dev sequences with a moving camera, at half the frame rate and with a noisier
 detector (benchmarks/dev_variants.py). Each result has its sequences' metrics and, against the recommended config,
-the worst sequence's change of HOTA and IDF1.
+the worst sequence's change of HOTA and IDF1; 'leave_one_sequence_out' says, for each sequence, which setting a
+choice made on the other sequences of its group picks, and what that scores on it.
 
 -o applies to every plugin run (e.g. -o FastDeepSORTTracker.max_age=50). Prints one JSON object and writes the
 markdown table {output_dir}/quality_tracker.md.
@@ -129,6 +130,27 @@ def hard_datasets(work):
             MOTDetResultsDataset(os.path.join(work, 'dev_variants'), variant, det_dir, names),
             [(name, os.path.join(folder, 'gt', 'gt.txt'), None) for folder, name in zip(folders, names)])
     return groups
+
+
+def leave_one_out(results, baseline='recommended'):
+    """Per group and sequence, the setting that a choice made on the group's other sequences would pick (the
+    highest mean HOTA over them, among the settings run on every sequence), and what it scores on the sequence left
+    out, beside ``baseline``'s there: how well choosing on the dev split predicts an unseen sequence."""
+    report = {}
+    for group in {g for groups in results.values() for g in groups}:
+        candidates = {name: groups[group]['sequences'] for name, groups in results.items()
+                      if group in groups and 'sequences' in groups[group]}
+        sequences = sorted(next(iter(candidates.values()), {}))
+        if len(sequences) < 2:
+            continue
+        report[group] = {}
+        for left_out in sequences:
+            others = [s for s in sequences if s != left_out]
+            chosen = max(candidates, key=lambda name: np.mean([candidates[name][s]['HOTA'] for s in others]))
+            report[group][left_out] = {'chosen_on_the_others': chosen, 'HOTA': candidates[chosen][left_out]['HOTA']}
+            if baseline in candidates:
+                report[group][left_out][baseline + '_HOTA'] = candidates[baseline][left_out]['HOTA']
+    return report
 
 
 def dev_datasets(work):
@@ -297,7 +319,8 @@ def main():
         f.write(markdown(results, peer_table))
     print(json.dumps({'convention': 'motchallenge (TrackEval)', 'dev_split': 'tests/data/dev', 'overrides': overrides,
                       'recommended': {'appearance': recommended[True], 'motion_only': recommended[False]},
-                      'results': results, 'peers': peer_table}, indent=2))
+                      'results': results, 'leave_one_sequence_out': leave_one_out(results), 'peers': peer_table},
+                     indent=2))
 
 
 if __name__ == '__main__':
