@@ -16,8 +16,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import (ArgsParser, add_convention_flag, add_scaled_flag, load_cfg,  # noqa: E402
-                                      prepare_output_dir, run_tool, set_device)
+from ppdet_deepsort.utils.cli import (ArgsParser, add_convention_flag, add_resume_flag, add_scaled_flag,  # noqa: E402
+                                      load_cfg, prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('eval_mot')
 
@@ -28,6 +28,7 @@ def parse_args():
                         help="Folder of {seq}.txt detection files (overrides EvalMOTDataset.det_results_dir).")
     parser.add_argument('--output_dir', type=str, default='output', help='Folder for the tracking results.')
     parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
+    add_resume_flag(parser)
     parser.add_argument('--save_videos', action='store_true', help='Save an annotated video per sequence.')
     parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
     add_scaled_flag(parser)
@@ -46,7 +47,7 @@ def main():
     prepare_output_dir(FLAGS.output_dir)
     runner = SDERunner.from_config(cfg, mode='eval', scaled_flag=FLAGS.scaled)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
-               convention=FLAGS.convention)
+               convention=FLAGS.convention, resume=FLAGS.resume)
 
 
 if __name__ == '__main__':

@@ -20,8 +20,8 @@ from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import VIDEO_EXTS  # noqa: E402
 from ppdet_deepsort.errors import ConfigError, SequenceError  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import (ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool,  # noqa: E402
-                                      set_device)
+from ppdet_deepsort.utils.cli import (ArgsParser, add_resume_flag, add_scaled_flag, load_cfg,  # noqa: E402
+                                      prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('infer_mot')
 
@@ -36,6 +36,7 @@ def parse_args():
                         help='Folder of detection files; {video or folder name}.txt is used.')
     parser.add_argument('--output_dir', type=str, default='output', help='Folder for the tracking results.')
     parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
+    add_resume_flag(parser)
     parser.add_argument('--save_videos', action='store_true', help='Save the annotated video.')
     parser.add_argument('--save_mot_txts', action='store_true',
                         help='Kept for PaddleDetection compatibility: the MOT results file is always written.')
@@ -72,7 +73,7 @@ def main():
     prepare_output_dir(FLAGS.output_dir)
     runner = SDERunner.from_config(cfg, mode='test', scaled_flag=FLAGS.scaled)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
-               draw_threshold=FLAGS.draw_threshold, evaluate=False)
+               draw_threshold=FLAGS.draw_threshold, evaluate=False, resume=FLAGS.resume)
 
 
 if __name__ == '__main__':

@@ -26,14 +26,16 @@ from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
 from ppdet_deepsort.deploy import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
 from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.engine.manifest import digest_file  # noqa: E402
+from ppdet_deepsort.errors import ConfigError  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
+from ppdet_deepsort.inference.backends import model_files  # noqa: E402
 from ppdet_deepsort.inference.detector import (Detector, build_transforms, check_scaled_flag,  # noqa: E402
                                                exported_detector_model)
 from ppdet_deepsort.inference.embedder import ReIDEmbedder, exported_reid_model  # noqa: E402
 from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
-from ppdet_deepsort.utils.cli import add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
-from ppdet_deepsort.errors import ConfigError  # noqa: E402
+from ppdet_deepsort.utils.cli import add_resume_flag, add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
 
@@ -65,6 +67,7 @@ def parse_args():
                         help='bfloat16 on CPUs with native support (AVX512-BF16/AMX); the detector keeps it only '
                              'if its boxes on the first frame agree with fp32.')
     parser.add_argument('--output_dir', type=str, default='output', help='Folder for the results.')
+    add_resume_flag(parser)
     parser.add_argument('--save_images', action='store_true', help='Save annotated frames.')
     parser.add_argument('--save_mot_txts', action='store_true',
                         help='Kept for PaddleDetection compatibility: the MOT results file is always written.')
@@ -126,9 +129,14 @@ def main():
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, detector, mode='test')
+    # What --resume compares: the exported models' files, the tracker block, the runtime and the detection filter.
+    settings = {'models': {folder: [digest_file(path) for path in model_files(folder)]
+                           for folder in (FLAGS.reid_model_dir, FLAGS.model_dir) if folder},
+                'tracker': tracker_cfg, 'runtime': vars(options), 'threshold': FLAGS.threshold}
+    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, detector, mode='test',
+                       settings=settings)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.video_file is not None,
-               draw_threshold=FLAGS.draw_threshold, evaluate=False)
+               draw_threshold=FLAGS.draw_threshold, evaluate=False, resume=FLAGS.resume)
 
 
 if __name__ == '__main__':

@@ -37,7 +37,7 @@ class SequenceOutputs:
     """Collects one sequence's tracks and annotated frames; :meth:`commit` or :meth:`abort` at the end."""
 
     def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30):
-        self.result_path = os.path.join(output_dir, 'mot_results', seq_name + '.txt')
+        self.result_path = self.result_file(output_dir, seq_name)
         self.vis_dir = os.path.join(output_dir, 'mot_outputs', seq_name)
         self.video_path = os.path.join(output_dir, 'mot_outputs', seq_name + '_vis.mp4')
         self._video_tmp = os.path.join(output_dir, 'mot_outputs', '.' + seq_name + '_vis.tmp.mp4')
@@ -51,6 +51,10 @@ class SequenceOutputs:
             os.makedirs(self.vis_dir, exist_ok=True)
         if save_videos:
             os.makedirs(os.path.dirname(self.video_path), exist_ok=True)
+
+    @staticmethod
+    def result_file(output_dir, seq_name):
+        return os.path.join(output_dir, 'mot_results', seq_name + '.txt')
 
     @property
     def wants_frames(self):

@@ -8,11 +8,13 @@ Each sequence gets a fresh tracker. A sequence that fails is reported and skippe
 import time
 
 import numpy as np
+from ppdet.core.config.schema import SchemaDict
+from ppdet.core.workspace import global_config
 from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
 from ..boxes import tlwh_to_xyxy
-from ..data import GroundTruth, MOTDetResultsDataset
+from ..data import GroundTruth, MOTDetResultsDataset, read_mot_results
 from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
 from ..errors import ConfigError, MOTFileError, RunError, SequenceError, WeightsError
@@ -20,8 +22,10 @@ from ..inference import RuntimeOptions
 from ..inference.detector import detector_from_config
 from ..inference.embedder import embedder_from_config
 from ..metrics import evaluate
+from ..reid.weights import resolve_weights
 from ..utils.config import build, check_types, require
 from ..utils.distributed import gather, shard, world
+from . import manifest
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 
@@ -61,7 +65,7 @@ class SDERunner:
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
-                 read_ahead=4):
+                 read_ahead=4, settings=None):
         self.dataset = dataset
         self.make_tracker = make_tracker
         self.embedder = embedder
@@ -69,6 +73,8 @@ class SDERunner:
         self.mode = mode
         self.interpolation = interpolation
         self.read_ahead = read_ahead
+        # What the results depend on besides each sequence's inputs, for the manifests that --resume reads.
+        self.run_digest = manifest.run_digest(dict(settings or {}, interpolation=list(interpolation)))
 
     @classmethod
     def from_config(cls, cfg, mode='eval', scaled_flag=None):
@@ -110,12 +116,14 @@ class SDERunner:
         require('config', 'interpolate_max_gap', max_gap >= 0, 'a number of frames >= 0', max_gap)
         require('config', 'smooth_sigma', sigma >= 0, 'a number of frames >= 0', sigma)
         return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode,
-                   (max_gap, float(sigma)), options.read_ahead)
+                   (max_gap, float(sigma)), options.read_ahead, _settings(cfg, parts, tracker, options, dataset))
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
-            convention='motchallenge'):
+            convention='motchallenge', resume=False):
         """Track every sequence, write its outputs, and (if ``evaluate``) print and save the metrics under the
-        given convention ('motchallenge' or 'ppdet', see :mod:`ppdet_deepsort.metrics.conventions`).
+        given convention ('motchallenge' or 'ppdet', see :mod:`ppdet_deepsort.metrics.conventions`). The metrics
+        score the result files as written. With ``resume``, a sequence whose result file its manifest proves
+        complete for these settings and inputs (:mod:`.manifest`) is not tracked again.
 
         Returns:
             {sequence: {'frames', 'seconds', 'tracking_seconds', 'stages': {stage: seconds}}}
@@ -131,20 +139,31 @@ class SDERunner:
                 rank, size, len(mine), len(names), ', '.join(mine) or 'none'))
         finished, failed, stats, opened = {}, {}, {}, {}
         for name in mine:
-            logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
             outputs = None
             try:
                 seq = opened[name] = self.dataset.sequence(name)
+                inputs = manifest.sequence_inputs(seq, self.dataset.det_file(seq) if self.dataset.det_results_dir
+                                                  else None)
+                result_path = SequenceOutputs.result_file(output_dir, seq.name)
+                if resume:
+                    done, why = manifest.check(result_path, self.run_digest, inputs)
+                    if done:
+                        logger.info("{}: resumed: {} is complete for these settings and inputs (its manifest "
+                                    "says so), not tracked again".format(name, result_path))
+                        finished[name] = read_mot_results(result_path)
+                        continue
+                    logger.info("{}: tracked again: {}".format(name, why))
+                logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
                 outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos)
                 stats[name] = self._track(seq, outputs, draw_threshold)
                 outputs.commit()
+                manifest.write(result_path, self.run_digest, inputs)
+                finished[name] = read_mot_results(result_path)  # what is scored is what was written
             except (SequenceError, MOTFileError, WeightsError, OSError) as e:
                 logger.error("Sequence {} failed: {}".format(name, e))
                 failed[name] = str(e)
                 if outputs is not None:
                     outputs.abort()
-                continue
-            finished[name] = outputs.by_frame
         if size > 1:
             # Every worker learns every sequence's outcome, so all exit alike; rank 0 alone reports.
             reports = gather((finished, failed, stats), size)
@@ -275,3 +294,22 @@ class SDERunner:
             return failed
         evaluate(scored, convention).publish(output_dir)
         return failed
+
+
+def _settings(cfg, parts, tracker, options, dataset):
+    """What a config's results depend on besides each sequence's inputs: the tracker's keys, the models, their
+    weights' contents and how they run, the dataset's filters."""
+    settings = {'tracker': vars(tracker.options) if hasattr(tracker, 'options') else repr(tracker),
+                'runtime': {key: options.backend(key) for key in ('reid_backend', 'det_backend')},
+                'precision': [options.reid_precision, options.det_precision],
+                'dataset': {'min_score': dataset.min_score, 'skip_invalid_rows': dataset.skip_invalid_rows}}
+    for part, weights_key in (('reid', 'reid_weights'), ('detector', 'det_weights')):
+        name = parts.get(part)
+        if name in (None, 'None'):
+            continue
+        weights = cfg.get(weights_key)
+        path = resolve_weights(weights, weights_key) if weights not in (None, '', 'None') else None
+        block = global_config.get(name)
+        keys = {key: block[key] for key in block.schema} if isinstance(block, SchemaDict) else None
+        settings[part] = {'name': name, 'keys': keys, 'weights': manifest.digest_file(path) if path else None}
+    return settings

@@ -168,6 +168,14 @@ def add_scaled_flag(parser):
                              "post-process; a contradicting value is warned about.")
 
 
+def add_resume_flag(parser):
+    """--resume: skip the sequences an earlier run of the same settings finished (its manifests prove it)."""
+    parser.add_argument('--resume', action='store_true',
+                        help='Do not track again a sequence or video whose result file in --output_dir is complete '
+                             'for the same settings, weights and inputs ({seq}.manifest.json beside it says so); '
+                             'every other one is tracked, and the log says why.')
+
+
 def add_convention_flag(parser):
     """--convention: which ground-truth convention the metrics follow."""
     parser.add_argument('--convention', choices=('motchallenge', 'ppdet'), default='motchallenge',

@@ -1,0 +1,77 @@
+"""--resume: a run killed after its first sequence, resumed, gives what an uninterrupted run gives and tracks only what
+was not finished; a changed config or detection file makes it track the sequence again, saying why."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import DEV, REPO, run_tool
+
+SEQS = ['MOT17-02-FRCNN', 'MOT17-04-FRCNN', 'MOT17-05-FRCNN']
+
+
+def motion_only_eval(dets, out, *extra):
+    return ['tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir', str(dets),
+            '--output_dir', str(out), *extra, '-o', 'EvalMOTDataset.dataset_dir=' + DEV,
+            'EvalMOTDataset.data_root=MOT17-dev/train', 'EvalMOTDataset.seqs=[{}]'.format(','.join(SEQS))]
+
+
+def detections(tmp_path):
+    dets = tmp_path / 'dets'
+    dets.mkdir()
+    for seq in SEQS:
+        shutil.copy(os.path.join(DEV, 'MOT17-dev', 'train', seq, 'det', 'det.txt'), dets / (seq + '.txt'))
+    return dets
+
+
+def metrics(out):
+    return json.loads((out / 'mot_metrics.json').read_text())['metrics']
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    dets = detections(tmp_path)
+    whole = tmp_path / 'whole'
+    run_tool(*motion_only_eval(dets, whole))
+
+    killed = tmp_path / 'killed'
+    proc = subprocess.Popen([sys.executable] + motion_only_eval(dets, killed), cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    first = killed / 'mot_results' / (SEQS[0] + '.manifest.json')
+    deadline = time.time() + 300
+    while not first.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)  # right after the first sequence is done: as a crash or an OOM kill would
+    proc.wait()
+    assert first.exists() and not (killed / 'mot_results' / (SEQS[2] + '.manifest.json')).exists()
+
+    resumed = run_tool(*motion_only_eval(dets, killed, '--resume')).stdout
+    assert '{}: resumed'.format(SEQS[0]) in resumed
+    for seq in SEQS[1:]:
+        assert '{}: tracked again'.format(seq) in resumed and 'Evaluate sequence: {}'.format(seq) in resumed
+    assert 'Evaluate sequence: {}'.format(SEQS[0]) not in resumed
+    for seq in SEQS:
+        name = seq + '.txt'
+        assert (killed / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
+    assert metrics(killed) == metrics(whole)
+
+
+def test_resume_tracks_again_what_changed(tmp_path):
+    dets = detections(tmp_path)
+    out = tmp_path / 'out'
+    run_tool(*motion_only_eval(dets, out))
+    other = run_tool(*motion_only_eval(dets, out, '--resume') + ['FastDeepSORTTracker.max_age=30']).stdout
+    assert all('{}: tracked again: written with other settings or weights'.format(seq) in other for seq in SEQS)
+
+    changed = dets / (SEQS[1] + '.txt')
+    changed.write_text(''.join(changed.read_text().splitlines(True)[1:]))  # one detection fewer
+    again = run_tool(*motion_only_eval(dets, out, '--resume') + ['FastDeepSORTTracker.max_age=30']).stdout
+    assert '{}: tracked again: its detections changed since'.format(SEQS[1]) in again
+    assert '{}: resumed'.format(SEQS[0]) in again and '{}: resumed'.format(SEQS[2]) in again
+
+    (out / 'mot_results' / (SEQS[2] + '.txt')).write_text('1,1,0,0,10,10,1,-1,-1,-1\n')  # not what was written
+    edited = run_tool(*motion_only_eval(dets, out, '--resume') + ['FastDeepSORTTracker.max_age=30']).stdout
+    assert "{}: tracked again: its result file is not the one the manifest describes".format(SEQS[2]) in edited
