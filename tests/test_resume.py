@@ -40,13 +40,13 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     killed = tmp_path / 'killed'
     proc = subprocess.Popen([sys.executable] + motion_only_eval(dets, killed), cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    first = killed / 'mot_results' / (SEQS[0] + '.manifest.json')
+    first = killed / 'mot_manifests' / (SEQS[0] + '.json')
     deadline = time.time() + 300
     while not first.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)  # right after the first sequence is done: as a crash or an OOM kill would
     proc.wait()
-    assert first.exists() and not (killed / 'mot_results' / (SEQS[2] + '.manifest.json')).exists()
+    assert first.exists() and not (killed / 'mot_manifests' / (SEQS[2] + '.json')).exists()
 
     resumed = run_tool(*motion_only_eval(dets, killed, '--resume')).stdout
     assert '{}: resumed'.format(SEQS[0]) in resumed

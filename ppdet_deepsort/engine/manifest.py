@@ -1,7 +1,7 @@
 """Proof that a sequence's result file is complete for one run, so that ``--resume`` can skip it.
 
-After a sequence's results are written (atomically), a small JSON manifest is written beside them, atomically too:
-``{output_dir}/mot_results/{seq}.manifest.json``. It holds a digest of what the results depend on besides the
+After a sequence's results are written (atomically), a small JSON manifest is written, atomically too:
+``{output_dir}/mot_manifests/{seq}.json``. It holds a digest of what the results depend on besides the
 sequence (the effective tracker, runtime, model and dataset settings and the weights' contents: the run), a digest
 of the sequence's inputs (its detection file's contents; its video's or frames' names, sizes and modification
 times; its frame count), and the result file's own digest. A result file is taken as done only when its manifest
@@ -54,7 +54,10 @@ def sequence_inputs(seq, det_file=None):
 
 
 def _path(result_path):
-    return result_path[:-len('.txt')] + '.manifest.json'
+    """``{output_dir}/mot_manifests/{seq}.json`` for ``{output_dir}/mot_results/{seq}.txt``: out of the results
+    folder, which holds only result files (what MOTChallenge and the evaluators read)."""
+    results_dir, name = os.path.split(result_path)
+    return os.path.join(os.path.dirname(results_dir), 'mot_manifests', name[:-len('.txt')] + '.json')
 
 
 def check(result_path, run, inputs):
@@ -83,6 +86,7 @@ def check(result_path, run, inputs):
 
 def write(result_path, run, inputs):
     """Record that ``result_path`` (already complete) holds this run's results for these inputs."""
+    os.makedirs(os.path.dirname(_path(result_path)), exist_ok=True)
     with atomic_write(_path(result_path), 'w') as f:
         json.dump({'version': _VERSION, 'run': run, 'inputs': inputs, 'results': digest_file(result_path)}, f,
                   indent=1)

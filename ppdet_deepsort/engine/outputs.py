@@ -3,6 +3,8 @@
     {output_dir}/mot_results/{seq}.txt            MOTChallenge results: frame,id,x,y,w,h,score,-1,-1,-1
     {output_dir}/mot_outputs/{seq}/00000.jpg      annotated frames (--save_images), named by 0-based frame
     {output_dir}/mot_outputs/{seq}_vis.mp4        annotated video (--save_videos)
+    {output_dir}/mot_manifests/{seq}.json         what the results were computed from (written by the runner,
+                                                  read by --resume, see :mod:`.manifest`)
 
 The results file appears only when the sequence finished, complete (written atomically). When it fails,
 what was tracked is kept as ``{seq}.txt.partial`` and ``{seq}_vis.partial.mp4`` instead, so nothing is

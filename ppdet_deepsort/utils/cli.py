@@ -172,7 +172,7 @@ def add_resume_flag(parser):
     """--resume: skip the sequences an earlier run of the same settings finished (its manifests prove it)."""
     parser.add_argument('--resume', action='store_true',
                         help='Do not track again a sequence or video whose result file in --output_dir is complete '
-                             'for the same settings, weights and inputs ({seq}.manifest.json beside it says so); '
+                             'for the same settings, weights and inputs (mot_manifests/{seq}.json says so); '
                              'every other one is tracked, and the log says why.')
 
 
