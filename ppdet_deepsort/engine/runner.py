@@ -8,8 +8,6 @@ Each sequence gets a fresh tracker. A sequence that fails is reported and skippe
 import time
 
 import numpy as np
-from ppdet.core.config.schema import SchemaDict
-from ppdet.core.workspace import global_config
 from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
@@ -23,7 +21,7 @@ from ..inference.detector import detector_from_config
 from ..inference.embedder import embedder_from_config
 from ..metrics import evaluate
 from ..reid.weights import resolve_weights
-from ..utils.config import build, check_types, require
+from ..utils.config import build, check_types, component_keys, require
 from ..utils.distributed import gather, shard, world
 from . import manifest
 from .interpolation import interpolate_tracks
@@ -150,7 +148,7 @@ class SDERunner:
                     if done:
                         logger.info("{}: resumed: {} is complete for these settings and inputs (its manifest "
                                     "says so), not tracked again".format(name, result_path))
-                        finished[name] = read_mot_results(result_path)
+                        finished[name] = result_path
                         continue
                     logger.info("{}: tracked again: {}".format(name, why))
                 logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
@@ -158,7 +156,7 @@ class SDERunner:
                 stats[name] = self._track(seq, outputs, draw_threshold)
                 outputs.commit()
                 manifest.write(result_path, self.run_digest, inputs)
-                finished[name] = read_mot_results(result_path)  # what is scored is what was written
+                finished[name] = result_path
             except (SequenceError, MOTFileError, WeightsError, OSError) as e:
                 logger.error("Sequence {} failed: {}".format(name, e))
                 failed[name] = str(e)
@@ -269,11 +267,11 @@ class SDERunner:
         return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
 
     def _evaluate(self, finished, opened, output_dir, convention):
-        """Score the finished sequences ({name: results by frame}) that have ground truth; ``opened``: the
-        sequences this worker tracked (others' are opened again). Returns {sequence: error} of those whose
-        ground truth could not be used."""
+        """Score the finished sequences ({name: result file}) that have ground truth, as their files were written
+        (so that resumed and tracked sequences score alike); ``opened``: the sequences this worker tracked (others'
+        are opened again). Returns {sequence: error} of those whose ground truth could not be used."""
         scored, failed = [], {}
-        for name, results in finished.items():
+        for name, result_path in finished.items():
             seq = opened[name] if name in opened else self.dataset.sequence(name)
             if seq.gt_path is None:
                 logger.info("{}: no gt/gt.txt, not evaluated".format(name))
@@ -285,7 +283,7 @@ class SDERunner:
                 logger.info("{}: ground truth covers frames {}-{} (seqinfo.ini gtFrames): evaluating {} frames".format(
                     name, first, last, len(frames)))
             try:
-                scored.append((name, GroundTruth(seq.gt_path, name), results, frames))
+                scored.append((name, GroundTruth(seq.gt_path, name), read_mot_results(result_path), frames))
             except MOTFileError as e:
                 logger.error("{}: ground truth unusable, not evaluated: {}".format(name, e))
                 failed[name] = 'ground truth unusable: {}'.format(e)
@@ -309,7 +307,6 @@ def _settings(cfg, parts, tracker, options, dataset):
             continue
         weights = cfg.get(weights_key)
         path = resolve_weights(weights, weights_key) if weights not in (None, '', 'None') else None
-        block = global_config.get(name)
-        keys = {key: block[key] for key in block.schema} if isinstance(block, SchemaDict) else None
-        settings[part] = {'name': name, 'keys': keys, 'weights': manifest.digest_file(path) if path else None}
+        settings[part] = {'name': name, 'keys': component_keys(name),
+                          'weights': manifest.digest_file(path) if path else None}
     return settings

@@ -1,6 +1,7 @@
 """A faster way to run a model (bf16, int8, another runtime) kept only once it has shown, on the first real input,
 that it gives what the reference (paddle fp32) gives."""
 
+import functools
 import os
 import platform
 import re
@@ -12,7 +13,8 @@ logger = setup_logger(__name__)
 __all__ = ['CheckedOnFirstCall', 'cpu_supports_bf16', 'cpu_name']
 
 
-def _cpuinfo():
+@functools.lru_cache(maxsize=1)
+def _cpuinfo():  # asked several times at start-up (each model, each backend key); it does not change
     try:
         with open('/proc/cpuinfo') as f:
             return f.read()

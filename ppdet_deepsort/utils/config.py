@@ -60,4 +60,10 @@ def component_args(name, section='component'):
     """Every constructor argument of the registered component ``name`` as the config sets it, defaults included,
     once it is known to build (see :func:`build`)."""
     build(name, section)
-    return {key: global_config[name][key] for key in global_config[name].schema}
+    return component_keys(name)
+
+
+def component_keys(name):
+    """The same without building it (for a component already built): None for a name that is not registered."""
+    block = global_config.get(name)
+    return {key: block[key] for key in block.schema} if isinstance(block, SchemaDict) else None
