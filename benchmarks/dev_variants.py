@@ -5,6 +5,9 @@ is filmed from a static camera, at one frame rate, with one detector's score hab
 * ``camera``: a moving camera. Each frame's detections and ground truth go through a smooth random similarity
   transform (pan, zoom, a little rotation: sums of slow sinusoids with random phases), the same for both, so the
   people move as the camera would make them move in the image.
+* ``shaky_camera``: the same, faster and rougher, as from a walking person or a turning vehicle: periods of
+  0.7-3 s, pans and zooms of up to 10 %, a jitter of 3 px: in a 1920 px wide image the camera alone moves a box
+  by 10 px a frame (median; 20 px at the 95th percentile), against 2 px for ``camera``.
 * ``half_rate``: every second frame (frame rate halved): people move twice as far between frames.
 * ``noisy``: extra false detections at low scores (uniform in [0.05, 0.5], a few a frame, person-sized, anywhere)
   and every score jittered, as a weaker detector would give.
@@ -26,7 +29,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 DEV_SEQUENCES = [os.path.join(REPO, 'tests', 'data', 'dev', 'MOT17-dev', 'train', name) for name in
                  ('MOT17-02-FRCNN', 'MOT17-04-FRCNN', 'MOT17-05-FRCNN', 'MOT17-09-FRCNN')]
 DEV_SEQUENCES.append(os.path.join(REPO, 'tests', 'data', 'TUD', 'TUD-Campus'))
-VARIANTS = ('camera', 'half_rate', 'noisy')
+SHAKY = dict(shift=0.1, zoom=0.1, rotation=2., periods=(20, 90), jitter=3.)
+VARIANTS = ('camera', 'shaky_camera', 'half_rate', 'noisy')
 
 
 def _read(path):
@@ -56,18 +60,19 @@ def _detections(seq_dir):
     raise FileNotFoundError('{}: no det/det.txt or ../det_results/{}.txt'.format(seq_dir, name))
 
 
-def camera_warps(num_frames, width, height, seed, shift=0.08, zoom=0.06, rotation=1.5):
+def camera_warps(num_frames, width, height, seed, shift=0.08, zoom=0.06, rotation=1.5, periods=(90, 600), jitter=1.):
     """Per frame a 2 x 3 similarity (image of the static scene in the moving camera): pans of up to ``shift`` of the
-    image size, zooms of up to ``zoom``, rotations of up to ``rotation`` degrees, each a sum of two slow sinusoids
-    (periods of 3-20 s at 30 fps) so the motion is smooth, with a jitter of a pixel (a hand-held camera)."""
+    image size, zooms of up to ``zoom``, rotations of up to ``rotation`` degrees, each a sum of two sinusoids with
+    periods drawn in ``periods`` frames (3-20 s at 30 fps by default) so the motion is smooth, with a jitter of
+    ``jitter`` pixels (a hand-held camera)."""
     rng = np.random.RandomState(seed)
     t = np.arange(num_frames, dtype=np.float64)
 
     def wave(amplitude):
-        periods, phases = rng.uniform(90, 600, 2), rng.uniform(0, 2 * np.pi, 2)
-        return amplitude / 2 * (np.sin(2 * np.pi * t / periods[0] + phases[0]) + np.sin(2 * np.pi * t / periods[1]
-                                                                                       + phases[1]))
-    tx, ty = wave(shift * width) + rng.normal(0, 1, num_frames), wave(shift * height) + rng.normal(0, 1, num_frames)
+        period, phase = rng.uniform(*periods, 2), rng.uniform(0, 2 * np.pi, 2)
+        return amplitude / 2 * np.sin(2 * np.pi * t[:, None] / period + phase).sum(1)
+    tx = wave(shift * width) + rng.normal(0, jitter, num_frames)
+    ty = wave(shift * height) + rng.normal(0, jitter, num_frames)
     scale, angle = 1 + wave(zoom), np.deg2rad(wave(rotation))
     cx, cy = width / 2, height / 2
     warps = np.zeros((num_frames, 2, 3))
@@ -102,8 +107,8 @@ def make_variant(seq_dir, variant, out_root, seed=0):
     width = float(section.get('imWidth', np.ceil((dets[:, 2] + dets[:, 4]).max())))
     height = float(section.get('imHeight', np.ceil((dets[:, 3] + dets[:, 5]).max())))
     name = os.path.basename(os.path.normpath(seq_dir))
-    if variant == 'camera':
-        warps = camera_warps(num_frames, width, height, seed)
+    if variant in ('camera', 'shaky_camera'):
+        warps = camera_warps(num_frames, width, height, seed, **(SHAKY if variant == 'shaky_camera' else {}))
         dets, gt = _warp_rows(dets, warps), _warp_rows(gt, warps)
     elif variant == 'half_rate':
         dets, gt = dets[dets[:, 0] % 2 == 1], gt[gt[:, 0] % 2 == 1]
