@@ -20,6 +20,7 @@ same call writes the same files.
 
 import argparse
 import configparser
+import hashlib
 import os
 import sys
 
@@ -95,6 +96,16 @@ def _warp_rows(rows, warps):
     size = rows[:, 4:6] * scale
     out[:, 2:4], out[:, 4:6] = moved - size / 2, size
     return out
+
+
+def input_hashes(sequence_dirs):
+    """{sequence: {'det': sha1, 'gt': sha1}} of MOT-layout sequence folders: what a stored score on them was
+    computed from (tests/data/dev/peers/variants/metrics.json)."""
+    def sha1(path):
+        with open(path, 'rb') as f:
+            return hashlib.sha1(f.read()).hexdigest()
+    return {os.path.basename(d): {'det': sha1(os.path.join(d, 'det', 'det.txt')),
+                                  'gt': sha1(os.path.join(d, 'gt', 'gt.txt'))} for d in sequence_dirs}
 
 
 def make_variant(seq_dir, variant, out_root, seed=0):
