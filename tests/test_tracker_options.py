@@ -104,6 +104,58 @@ def test_nsa_trusts_confident_detections_more():
     assert np.abs(confident - measurement[0]).sum() < 0.1 * np.abs(plain - measurement[0]).sum()
 
 
+def _box(x, score=0.9):
+    return [0, score, x, 200, x + 60, 300]  # a 60 x 100 person at x
+
+
+def test_without_the_gate_a_camera_jump_keeps_the_track():
+    """A person hidden for two frames comes back moved half its width by the camera: the Mahalanobis gate, the
+    filter's idea of how far a person walks, refuses the detection for frames; without it (``motion_gate: false``)
+    the overlap decides and the person keeps the id in every frame."""
+    reported = {}
+    for gate in (True, False):
+        tracker = FastDeepSORTTracker(max_age=30, motion_matching_threshold=0.7, kalman_state='xywh',
+                                      motion_gate=gate)
+        reported[gate] = []
+        for k in range(30):
+            pred = (np.zeros((0, 6)) if k in (18, 19) else np.array([_box(100 + 2 * k + (30 if k >= 20 else 0))]))
+            tracker.predict()
+            reported[gate].append([t.track_id for t in tracker.update(pred.astype(np.float32))])
+    assert reported[True][20:22] == [[], []] and reported[True][-1] == [1]
+    assert reported[False][20:] == [[1]] * 10
+
+
+def test_velocity_noise_lets_the_velocity_follow_a_pan():
+    """A walking person (2 px a frame) whom the camera starts to pan past at 10 px a frame more: after three frames
+    of the pan, a four times larger velocity noise has the velocity nearer the new 12 px a frame."""
+    velocity = {}
+    for noise in (0.00625, 0.025):
+        tracker = FastDeepSORTTracker(max_age=30, velocity_noise=noise)
+        for k in range(23):
+            tracker.predict()
+            tracker.update(np.array([_box(100 + 2 * k + (10 * (k - 19) if k >= 20 else 0))], np.float32))
+        velocity[noise] = tracker.tracks.mean[0, 4]
+    assert 2 < velocity[0.00625] < velocity[0.025] < 12
+    assert 12 - velocity[0.025] < 0.6 * (12 - velocity[0.00625])
+
+
+def test_momentum_prefers_the_detection_that_continues_the_track():
+    """OC-SORT's momentum: a track walking right at 5 px a frame, two detections about as far from its prediction,
+    the nearer one behind it. On overlap alone the track turns back to it; with ``momentum_weight`` it goes on."""
+    taken = {}
+    for weight in (0., 0.2):
+        tracker = FastDeepSORTTracker(max_age=30, motion_matching_threshold=0.7, kalman_state='xywh',
+                                      motion_gate=False, momentum_weight=weight)
+        for k in range(8):
+            tracker.predict()
+            tracker.update(np.array([_box(100 + 5 * k)], np.float32))
+        tracker.predict()
+        predicted = tracker.tracks.to_tlwh()[0, 0]
+        tracker.update(np.array([_box(predicted - 9), _box(predicted + 10)], np.float32))
+        taken[weight] = tracker.tracks.observation[0, 0] - 30 - predicted  # the track's row is its first
+    assert np.isclose(taken[0.], -9, atol=0.01) and np.isclose(taken[0.2], 10, atol=0.01)
+
+
 def test_xywh_state_tracks_as_well_on_real_detections():
     """BoT-SORT's (x, y, w, h) state on a whole MOT17 sequence: boxes are the detections' own, and tracking
     scores at least as well as deep_sort's (x, y, a, h) (it scores better on the dev split)."""
@@ -149,6 +201,8 @@ def test_appearance_options_track_real_stream(pets_stream):
     ('ema_alpha', 1.0, 'ema_alpha: expected a value in [0, 1)'),
     ('kalman_state', 'xyxy', "expected one of 'xyah', 'xywh'"),
     ('appearance', 'mean', "expected one of 'gallery', 'ema'"),
+    ('velocity_noise', 0.0, 'velocity_noise: expected a value > 0'),
+    ('momentum_weight', 1.5, 'momentum_weight: expected a value in [0, 1]'),
 ])
 def test_option_errors_name_the_key(key, value, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -14,7 +14,7 @@ from .kalman_filter import CHI2INV95
 from .matching import INFTY_COST, gate_cost_matrix, matching_cascade, min_cost_matching
 
 __all__ = ['FrameDetections', 'Association', 'MatchingCascade', 'AppearanceCost', 'FusedAppearanceCost',
-           'MotionIoUCost', 'IoUMatching', 'LowScoreMatching', 'ObservationRecovery']
+           'MotionIoUCost', 'UngatedIoUCost', 'MomentumCost', 'IoUMatching', 'LowScoreMatching', 'ObservationRecovery']
 
 
 class FrameDetections:
@@ -74,7 +74,8 @@ class MatchingCascade:
 
     Args:
         cost: (kf, tracks, rows, frame, association) -> len(rows) x N cost, gated (:class:`AppearanceCost`,
-            :class:`FusedAppearanceCost`, :class:`MotionIoUCost`).
+            :class:`FusedAppearanceCost`, :class:`MotionIoUCost`,
+            :class:`UngatedIoUCost`).
         threshold (float): the largest cost matched.
         max_age (int): the deepest level.
     """
@@ -129,7 +130,47 @@ class MotionIoUCost:
 
     def __call__(self, kf, tracks, rows, frame, association):
         gating = kf.gating_distance(tracks.mean[rows], tracks.covariance[rows], frame.measurements)
-        return gate_cost_matrix(1. - iou(association.track_tlwh[rows], frame.tlwh), gating)
+        return gate_cost_matrix(self._cost(rows, frame, association), gating)
+
+    @staticmethod
+    def _cost(rows, frame, association):
+        return 1. - iou(association.track_tlwh[rows], frame.tlwh)
+
+
+class UngatedIoUCost(MotionIoUCost):
+    """SORT's and ByteTrack's cost as they use it: 1 - IoU with the predicted box, without the Mahalanobis gate, so
+    only the cascade's threshold decides. The gate's innovation covariance is the filter's own idea of the target's
+    motion: when the camera moves faster than that (a walking cameraman, a turning vehicle), it forbids the very
+    pairs that still overlap."""
+
+    def __call__(self, kf, tracks, rows, frame, association):
+        return self._cost(rows, frame, association)
+
+
+class MomentumCost:
+    """OC-SORT's observation-centric momentum on top of a motion cost: a pair's cost is lowered by ``weight`` x the
+    detection's score x (pi/2 - angle) / pi, where angle lies between the track's direction over its last
+    observations and the direction from its last observation to the detection; a detection that continues the
+    track's way is preferred to one as close that would turn it around. Pairs the cost already rejects stay
+    rejected: the momentum chooses among overlapping pairs, it admits none.
+
+    Args:
+        cost: the motion cost it adjusts (:class:`MotionIoUCost`, :class:`UngatedIoUCost`).
+        weight (float): OC-SORT's ``inertia`` (0.2).
+        threshold (float): the cascade's threshold; pairs above it are left as they are.
+    """
+
+    def __init__(self, cost, weight, threshold):
+        self.cost, self.weight, self.threshold = cost, weight, threshold
+
+    def __call__(self, kf, tracks, rows, frame, association):
+        cost = self.cost(kf, tracks, rows, frame, association)
+        step = frame.measurements[None, :, :2] - tracks.observation[rows, None, :2]
+        norm = np.hypot(step[..., 0], step[..., 1])
+        to_det = np.divide(step, norm[..., None], out=np.zeros_like(step), where=norm[..., None] > 0)
+        cosine = np.clip((tracks.directions()[rows, None, :] * to_det).sum(-1), -1., 1.)
+        bonus = self.weight * frame.scores[None, :] * (np.pi / 2 - np.arccos(cosine)) / np.pi
+        return np.where(cost <= self.threshold, cost - bonus, cost)
 
 
 class IoUMatching:

@@ -32,7 +32,7 @@ from . import association as stages
 from .appearance import Appearance, NoAppearance
 from .camera_motion import Compensation, StaticCamera
 from .ema_appearance import EMAAppearance
-from .kalman_filter import XYAH, XYWH, KalmanFilter, NSAKalmanFilter, PpdetKalmanFilter
+from .kalman_filter import NOISE, KalmanFilter, NSAKalmanFilter, PpdetKalmanFilter
 from .nn_matching import NearestNeighborDistanceMetric
 from .options import TrackerOptions, signature
 from .reupdate import reupdate
@@ -77,7 +77,7 @@ class FastDeepSORTTracker(DeepSORTTracker):
         """Forget every track, as for a new sequence."""
         o = self.options
         kalman_filter = (PpdetKalmanFilter() if o.ppdet_compat else
-                         (NSAKalmanFilter if o.nsa else KalmanFilter)(XYWH if o.kalman_state == 'xywh' else XYAH))
+                         (NSAKalmanFilter if o.nsa else KalmanFilter)(NOISE[o.kalman_state](o.velocity_noise)))
         self._model = (EMAAppearance(o.ema_alpha) if o.appearance == 'ema' else
                        NearestNeighborDistanceMetric(o.metric_type, o.matching_threshold, o.budget))
         # Thresholds at 0 are off: detection files with scores of -1 (no score) keep every detection.
@@ -98,7 +98,10 @@ class FastDeepSORTTracker(DeepSORTTracker):
                     stages.AppearanceCost(self._model))
             cascade, appearance = stages.MatchingCascade(cost, o.matching_threshold, o.max_age), Appearance(self._model)
         else:
-            cascade = stages.MatchingCascade(stages.MotionIoUCost(), o.motion_matching_threshold, o.max_age)
+            cost = stages.MotionIoUCost() if o.motion_gate else stages.UngatedIoUCost()
+            if o.momentum_weight:
+                cost = stages.MomentumCost(cost, o.momentum_weight, o.motion_matching_threshold)
+            cascade = stages.MatchingCascade(cost, o.motion_matching_threshold, o.max_age)
             appearance = NoAppearance()
         association = [cascade, stages.IoUMatching(o.max_iou_distance)]
         if o.high_score_threshold > 0:

@@ -7,8 +7,8 @@ to the width for x and w and to the height for y and h, which follows boxes whos
 turning, partial occlusion) without the aspect ratio's large relative noise. Every method takes a stack of
 N states (``mean`` N x 8, ``covariance`` N x 8 x 8) so one call serves all tracks of a frame.
 
-The variants are classes chosen once: the state's form is a noise model (:data:`XYAH`, :data:`XYWH`) given to
-the filter; :class:`NSAKalmanFilter` (GIAOTracker, StrongSORT) scales each detection's measurement noise by
+The variants are classes chosen once: the state's form is a noise model (:data:`XYAH`, :data:`XYWH`, or one with
+another velocity noise, :data:`NOISE`) given to the filter; :class:`NSAKalmanFilter` (GIAOTracker, StrongSORT) scales each detection's measurement noise by
 ``1 - score``, so confident detections pull the state harder than doubtful ones; :class:`PpdetKalmanFilter` rounds
 where ppdet 2.6's filter rounds to float32.
 
@@ -24,20 +24,12 @@ CHI2INV95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592, 7
 
 # Standard deviations are (weight * height + constant) per state entry; written as one product and
 # one sum, which for every entry yields the very float deep_sort's element-wise lists give.
-_WP, _WV = 1. / 20, 1. / 160  # position and velocity noise, relative to the box height
-_INIT_WEIGHT = np.array([2 * _WP, 2 * _WP, 0, 2 * _WP, 10 * _WV, 10 * _WV, 0, 10 * _WV])
-_INIT_CONST = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
-_MOTION_WEIGHT = np.array([_WP, _WP, 0, _WP, _WV, _WV, 0, _WV])
-_MOTION_CONST = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
-_MEASURE_WEIGHT = np.array([_WP, _WP, 0, _WP])
+POSITION_NOISE, VELOCITY_NOISE = 1. / 20, 1. / 160  # deep_sort's, relative to the box height
+_XYAH_CONST = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])  # initial and motion noise of a and va
 _MEASURE_CONST = np.array([0, 0, 1e-1, 0])
-# (x, y, w, h): the same weights on every entry, no constants; each scaled by w or h as below.
-_XYWH_SCALE = [2, 3, 2, 3, 2, 3, 2, 3]  # columns of the state that scale each entry's noise
-_XYWH_INIT_WEIGHT = np.array([2 * _WP] * 4 + [10 * _WV] * 4)
-_XYWH_MOTION_WEIGHT = np.array([_WP] * 4 + [_WV] * 4)
-_XYWH_MEASURE_WEIGHT = np.array([_WP] * 4)
+_XYWH_SCALE = [2, 3, 2, 3, 2, 3, 2, 3]  # (x, y, w, h): the columns of the state that scale each entry's noise
 
-__all__ = ['XYAH', 'XYWH', 'KalmanFilter', 'NSAKalmanFilter', 'PpdetKalmanFilter', 'CHI2INV95']
+__all__ = ['XYAH', 'XYWH', 'NOISE', 'VELOCITY_NOISE', 'KalmanFilter', 'NSAKalmanFilter', 'PpdetKalmanFilter', 'CHI2INV95']
 
 
 def _diagonal(stack):
@@ -47,40 +39,54 @@ def _diagonal(stack):
 
 
 class _XYAHNoise:
-    """deep_sort's (x, y, a, h) state: every standard deviation proportional to the box height."""
+    """deep_sort's (x, y, a, h) state: every standard deviation proportional to the box height.
+
+    Args:
+        velocity (float): the velocity's process noise per frame, relative to the box height (deep_sort's 1/160,
+            about 1 px a frame for a 160 px person). The camera's own motion counts as the targets': a larger
+            value lets the velocity follow a panning or shaking camera, at the cost of a looser gate.
+    """
     form = 'xyah'
 
-    @staticmethod
-    def initial(measurements):
-        return measurements[:, 3:4] * _INIT_WEIGHT + _INIT_CONST
+    def __init__(self, velocity=VELOCITY_NOISE):
+        p, v = POSITION_NOISE, velocity
+        self._initial = np.array([2 * p, 2 * p, 0, 2 * p, 10 * v, 10 * v, 0, 10 * v])
+        self._motion = np.array([p, p, 0, p, v, v, 0, v])
+        self._measure = np.array([p, p, 0, p])
 
-    @staticmethod
-    def motion(mean):
-        return mean[:, 3:4] * _MOTION_WEIGHT + _MOTION_CONST
+    def initial(self, measurements):
+        return measurements[:, 3:4] * self._initial + _XYAH_CONST
 
-    @staticmethod
-    def measurement(mean):
-        return mean[:, 3:4] * _MEASURE_WEIGHT + _MEASURE_CONST
+    def motion(self, mean):
+        return mean[:, 3:4] * self._motion + _XYAH_CONST
+
+    def measurement(self, mean):
+        return mean[:, 3:4] * self._measure + _MEASURE_CONST
 
 
 class _XYWHNoise:
-    """BoT-SORT's (x, y, w, h) state: x and w noise proportional to the width, y and h to the height."""
+    """BoT-SORT's (x, y, w, h) state: x and w noise proportional to the width, y and h to the height, no constants.
+    ``velocity`` as for :class:`_XYAHNoise`."""
     form = 'xywh'
 
-    @staticmethod
-    def initial(measurements):
-        return measurements[:, _XYWH_SCALE] * _XYWH_INIT_WEIGHT
+    def __init__(self, velocity=VELOCITY_NOISE):
+        p, v = POSITION_NOISE, velocity
+        self._initial = np.array([2 * p] * 4 + [10 * v] * 4)
+        self._motion = np.array([p] * 4 + [v] * 4)
+        self._measure = np.array([p] * 4)
 
-    @staticmethod
-    def motion(mean):
-        return mean[:, _XYWH_SCALE] * _XYWH_MOTION_WEIGHT
+    def initial(self, measurements):
+        return measurements[:, _XYWH_SCALE] * self._initial
 
-    @staticmethod
-    def measurement(mean):
-        return mean[:, _XYWH_SCALE[:4]] * _XYWH_MEASURE_WEIGHT
+    def motion(self, mean):
+        return mean[:, _XYWH_SCALE] * self._motion
+
+    def measurement(self, mean):
+        return mean[:, _XYWH_SCALE[:4]] * self._measure
 
 
 XYAH, XYWH = _XYAHNoise(), _XYWHNoise()
+NOISE = {'xyah': _XYAHNoise, 'xywh': _XYWHNoise}  # kalman_state -> its noise model's class
 
 
 class KalmanFilter:

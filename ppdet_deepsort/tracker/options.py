@@ -12,6 +12,7 @@ from typing import List, Literal
 from ppdet.modeling.mot.tracker import DeepSORTTracker
 
 from ..utils.config import check_types, require
+from .kalman_filter import VELOCITY_NOISE
 
 __all__ = ['TrackerOptions']
 
@@ -65,6 +66,16 @@ class TrackerOptions:
             flow, :mod:`.camera_motion`) before matching; the tools then read the frames even without a ReID
             model, and the tracker needs each frame (``predict(image)``). For moving cameras; it costs time.
             Default False.
+        motion_gate (bool): without embeddings, the cascade forbids pairs outside the chi-square 0.95 Mahalanobis
+            gate (deep_sort); false leaves ``motion_matching_threshold`` alone to decide (SORT, ByteTrack), which
+            holds when the camera moves faster than the Kalman filter's noise expects. Default True.
+        velocity_noise (float): the Kalman filter's velocity process noise per frame, relative to the box height
+            (width for x and w in the xywh state). A camera's motion is the targets' motion in the image: a larger
+            value lets the velocity follow a panning or shaking camera. Default 0.00625 (deep_sort's 1/160).
+        momentum_weight (float): without embeddings, OC-SORT's observation-centric momentum: the cascade's cost of
+            a pair it would match is lowered by this x the detection's score x (pi/2 - angle) / pi, angle between
+            the track's direction over its last three observations and the way from its last observation to the
+            detection. OC-SORT uses 0.2; 0 is off. Default 0.
     """
 
     input_size: List[int] = dataclasses.field(default_factory=lambda: [64, 192])
@@ -90,6 +101,9 @@ class TrackerOptions:
     nsa: bool = False
     kalman_state: Literal['xyah', 'xywh'] = 'xyah'
     camera_motion: bool = False
+    motion_gate: bool = True
+    velocity_noise: float = VELOCITY_NOISE
+    momentum_weight: float = 0.
 
     def __post_init__(self):
         name = 'FastDeepSORTTracker'
@@ -108,6 +122,8 @@ class TrackerOptions:
                 self.motion_matching_threshold)
         require(name, 'low_score_threshold', self.low_score_threshold <= self.high_score_threshold,
                 'at most high_score_threshold ({})'.format(self.high_score_threshold), self.low_score_threshold)
+        require(name, 'velocity_noise', self.velocity_noise > 0, 'a value > 0', self.velocity_noise)
+        require(name, 'momentum_weight', 0 <= self.momentum_weight <= 1, 'a value in [0, 1]', self.momentum_weight)
         require(name, 'ema_alpha', 0 <= self.ema_alpha < 1, 'a value in [0, 1)', self.ema_alpha)
         require(name, 'motion_weight', 0 <= self.motion_weight <= 1, 'a value in [0, 1]', self.motion_weight)
         require(name, 'appearance', self.appearance == 'gallery' or self.metric_type == 'cosine',

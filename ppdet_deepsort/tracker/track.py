@@ -36,10 +36,13 @@ class Tracks:
         observation (ndarray): N x 4 last matched measurement.
         observed_mean, observed_covariance (ndarray): the state right after that measurement, from which
             OC-SORT's re-update restarts when a lost track is found again.
+        history (ndarray): N x 3 x 4 last three matched measurements, oldest first (the first one repeated until
+            there are three), from which OC-SORT's momentum takes a track's direction.
     """
 
     _FIELDS = ('mean', 'covariance', 'track_id', 'hits', 'age', 'time_since_update', 'state', 'score', 'observation',
-               'observed_mean', 'observed_covariance')
+               'observed_mean', 'observed_covariance', 'history')
+    _HISTORY = 3  # OC-SORT's delta_t
 
     def __init__(self, state='xyah'):
         self.form = state
@@ -54,6 +57,7 @@ class Tracks:
         self.observation = np.zeros((0, 4))
         self.observed_mean = np.zeros((0, 8))
         self.observed_covariance = np.zeros((0, 8, 8))
+        self.history = np.zeros((0, self._HISTORY, 4))
 
     def __len__(self):
         return len(self.track_id)
@@ -75,6 +79,12 @@ class Tracks:
         """The last matched boxes, N x 4 (OC-SORT matches lost tracks on these)."""
         return to_tlwh(self.observation, self.form)
 
+    def directions(self):
+        """Unit vectors of each track's centre motion over its history (zero while it has one observation), N x 2."""
+        step = self.history[:, -1, :2] - self.history[:, 0, :2]
+        norm = np.hypot(step[:, 0], step[:, 1])[:, None]
+        return np.divide(step, norm, out=np.zeros_like(step), where=norm > 0)
+
     def predict(self, kf):
         """Propagate every state one frame ahead; call once per frame before matching."""
         self.mean, self.covariance = kf.predict(self.mean, self.covariance, fresh=self.age == 1)
@@ -88,6 +98,7 @@ class Tracks:
             self.mean[rows], self.covariance[rows], measurements, fresh=self.hits[rows] == 1, scores=scores)
         self.score[rows] = scores
         self.observation[rows] = measurements
+        self.history[rows] = np.concatenate([self.history[rows, 1:], measurements[:, None]], 1)
         self.observed_mean[rows], self.observed_covariance[rows] = self.mean[rows], self.covariance[rows]
         self.hits[rows] += 1
         self.time_since_update[rows] = 0
@@ -115,6 +126,7 @@ class Tracks:
         self.observation = np.concatenate([self.observation, mean[:, :4]])
         self.observed_mean = np.concatenate([self.observed_mean, mean])
         self.observed_covariance = np.concatenate([self.observed_covariance, covariance])
+        self.history = np.concatenate([self.history, np.repeat(mean[:, None, :4], self._HISTORY, 1)])
 
     def remove_deleted(self):
         keep = self.state != TrackState.Deleted
