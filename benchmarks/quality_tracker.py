@@ -61,11 +61,14 @@ VARIANTS = [
     ('recommended', None, {}, (0, 0.), None),
     ('recommended, other Kalman state', None, {'kalman_state': 'other'}, (0, 0.), None),
     ('recommended, observation_centric switched', None, {'observation_centric': 'other'}, (0, 0.), None),
-    ('recommended, motion cascade on the gate alone', None, {'motion_matching_threshold': 1.}, (0, 0.),
-     ['MOT17-dev', 'TUD-Campus']),
+    ('recommended, Mahalanobis gate switched', None, {'motion_gate': 'other'}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
+    ('recommended, NSA switched', None, {'nsa': 'other'}, (0, 0.), None),
     ('recommended + two-stage scores 0.6/0.1', None, {'high_score_threshold': 0.6, 'low_score_threshold': 0.1},
      (0, 0.), None),
-    ('recommended + NSA', None, {'nsa': True}, (0, 0.), None),
+    ('recommended, velocity noise x2', None, {'velocity_noise': 0.0125}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
+    ('recommended + momentum 0.2', None, {'momentum_weight': 0.2}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
+    ('recommended, n_init 2', None, {'n_init': 2}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
+    ('recommended, max_age 35', None, {'max_age': 35}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
     ('recommended, other appearance model', None, {'appearance': 'other'}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended, n_init 3', None, {'n_init': 3}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),
@@ -76,8 +79,10 @@ VARIANTS = [
     ('nwojke README settings', 'deepsort_pcb_pyramid_r101.yml',
      {'max_age': 30, 'max_iou_distance': 0.7, 'matching_threshold': 0.2}, (0, 0.), None),
 ]
+_SWITCH = {True: False, False: True}
 OTHER = {'appearance': {'gallery': 'ema', 'ema': 'gallery'}, 'kalman_state': {'xyah': 'xywh', 'xywh': 'xyah'},
-         'max_time_since_update': {0: 1, 1: 0}, 'observation_centric': {True: False, False: True}}  # 'other'
+         'max_time_since_update': {0: 1, 1: 0}, 'observation_centric': _SWITCH, 'nsa': _SWITCH,
+         'motion_gate': _SWITCH}  # 'other'
 REPORTED = ('HOTA', 'DetA', 'AssA', 'MOTA', 'IDF1', 'IDs', 'FP', 'FN')
 
 
@@ -227,6 +232,8 @@ def run_builtin(dataset, embedder, sequences, work, input_size):
 
 
 def peers():
+    """{group: {tracker: metrics}}: TrackEval's on the dev split, the project's evaluation on the harder variants
+    (tests/data/dev/peers/variants, benchmarks/score_peers.py)."""
     stored = json.load(open(os.path.join(DEV, 'peers', 'trackeval_metrics.json')))
     names = {'IDs': 'IDSW'}
     table = {}
@@ -236,6 +243,10 @@ def peers():
         runs = next(v for k, v in stored.items() if k.startswith(prefix))
         table[group] = {tracker: {k: round(rows['COMBINED'][names.get(k, k)], 4) for k in REPORTED}
                         for tracker, rows in runs.items()}
+    with open(os.path.join(DEV, 'peers', 'variants', 'metrics.json')) as f:
+        for variant, runs in json.load(f).items():
+            table['motion-only dev, ' + variant] = {tracker: {k: rows[k] for k in REPORTED}
+                                                    for tracker, rows in runs['trackers'].items()}
     return table
 
 

@@ -1,28 +1,61 @@
-"""The recommended motion-only config, run as a user runs it, on the dev split's MOT17 sequences: it must stay
-ahead of every peer tracker there (tests/data/dev/peers) on HOTA and IDF1, and not fall behind on MOTA."""
+"""The recommended motion-only config, run as a user runs it, on the dev split's MOT17 sequences and on their harder
+variants (benchmarks/dev_variants.py): it must stay ahead of every peer tracker there (tests/data/dev/peers) on HOTA
+and IDF1, and not fall behind on MOTA, except where README "Tracking quality" states a gap, which must not widen."""
 
 import json
 import os
+import sys
 
-from conftest import DEV, run_tool
+import pytest
+from conftest import DEV, REPO, run_tool
+
+sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+from dev_variants import DEV_SEQUENCES, input_hashes, make_variant  # noqa: E402
 
 MOT17_DEV = os.path.join(DEV, 'MOT17-dev')
 PEERS = json.load(open(os.path.join(DEV, 'peers', 'trackeval_metrics.json')))
+VARIANT_PEERS = json.load(open(os.path.join(DEV, 'peers', 'variants', 'metrics.json')))
+# At half the frame rate OC-SORT associates better (README "Tracking quality"): how far behind it may stay.
+KNOWN_GAPS = {'half_rate': {'HOTA': 0.011, 'IDF1': 0.025}}
+
+
+def eval_motion_only(tmp_path, dataset_dir, data_root, det_files):
+    """tools/eval_mot.py with the recommended motion-only config on {dataset_dir}/{data_root}, with det_files
+    ({sequence: path}) as the saved detections; the combined metrics."""
+    dets = tmp_path / 'dets'
+    dets.mkdir()
+    for seq, path in det_files.items():
+        (dets / (seq + '.txt')).symlink_to(path)
+    out = tmp_path / 'out'
+    run_tool('tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir',
+             str(dets), '--output_dir', str(out), '-o', 'EvalMOTDataset.dataset_dir={}'.format(dataset_dir),
+             'EvalMOTDataset.data_root={}'.format(data_root))
+    return json.loads((out / 'mot_metrics.json').read_text())['metrics']['OVERALL']
 
 
 def test_recommended_motion_only_config_beats_the_peers_on_mot17_dev(tmp_path):
-    dets = tmp_path / 'dets'
-    dets.mkdir()
     seqs = sorted(os.listdir(os.path.join(MOT17_DEV, 'train')))
-    for seq in seqs:
-        (dets / (seq + '.txt')).symlink_to(os.path.join(MOT17_DEV, 'train', seq, 'det', 'det.txt'))
-    out = tmp_path / 'out'
-    run_tool('tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir',
-             str(dets), '--output_dir', str(out), '-o', 'EvalMOTDataset.dataset_dir={}'.format(MOT17_DEV),
-             'EvalMOTDataset.data_root=train')
-    ours = json.loads((out / 'mot_metrics.json').read_text())['metrics']['OVERALL']
+    ours = eval_motion_only(tmp_path, MOT17_DEV, 'train',
+                            {seq: os.path.join(MOT17_DEV, 'train', seq, 'det', 'det.txt') for seq in seqs})
     peers = next(v for k, v in PEERS.items() if k.startswith('MOT17-dev'))
     assert len(peers) == 3  # SORT, ByteTrack, OC-SORT
     for metric in ('HOTA', 'IDF1'):
         assert ours[metric] > max(p['COMBINED'][metric] for p in peers.values()), metric
     assert ours['MOTA'] > max(p['COMBINED']['MOTA'] for p in peers.values()) - 0.005
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANT_PEERS))
+def test_recommended_motion_only_config_beats_the_peers_on_harder_variants(tmp_path, variant):
+    """The dev sequences with a moving or shaking camera, at half the frame rate, with a noisier detector, against
+    ByteTrack and OC-SORT run on the very same inputs (benchmarks/run_peers.py, score_peers.py)."""
+    folders = [make_variant(seq, variant, str(tmp_path / 'variants')) for seq in DEV_SEQUENCES]
+    stored = VARIANT_PEERS[variant]
+    assert input_hashes(folders) == stored['inputs'], 'the variants changed: run benchmarks/run_peers.py again'
+    ours = eval_motion_only(tmp_path, tmp_path / 'variants', variant,
+                            {os.path.basename(f): os.path.join(f, 'det', 'det.txt') for f in folders})
+    peers = stored['trackers']
+    assert sorted(peers) == ['bytetrack', 'ocsort']
+    gaps = KNOWN_GAPS.get(variant, {})
+    for metric in ('HOTA', 'IDF1'):
+        assert ours[metric] > max(p[metric] for p in peers.values()) - gaps.get(metric, 0), metric
+    assert ours['MOTA'] > max(p['MOTA'] for p in peers.values()) - 0.005
