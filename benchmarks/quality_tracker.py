@@ -69,6 +69,7 @@ VARIANTS = [
     ('recommended + momentum 0.2', None, {'momentum_weight': 0.2}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
     ('recommended, n_init 2', None, {'n_init': 2}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
     ('recommended, max_age 35', None, {'max_age': 35}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
+    ('recommended, one global assignment', None, {'matching_cascade': False}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
     ('recommended, other appearance model', None, {'appearance': 'other'}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended, n_init 3', None, {'n_init': 3}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),

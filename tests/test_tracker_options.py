@@ -156,6 +156,25 @@ def test_momentum_prefers_the_detection_that_continues_the_track():
     assert np.isclose(taken[0.], -9, atol=0.01) and np.isclose(taken[0.2], 10, atol=0.01)
 
 
+def test_global_matching_lets_a_lost_track_compete_on_cost():
+    """One detection where a person lost for three frames stood (IoU 0.85 with that track) and beside a person seen
+    in the last frame (IoU 0.33): deep_sort's cascade gives it to the recently seen track, StrongSORT's single
+    assignment (``matching_cascade: false``) to the better overlap."""
+    taken = {}
+    for cascade in (True, False):
+        tracker = FastDeepSORTTracker(max_age=30, motion_matching_threshold=0.7, motion_gate=False,
+                                      matching_cascade=cascade)
+        for k in range(13):
+            boxes = [_box(335)] + ([_box(300)] if k < 10 else [])  # track 1 stays, track 2 is hidden from frame 10
+            tracker.predict()
+            tracker.update(np.array(boxes, np.float32))
+        tracker.predict()
+        tracker.update(np.array([_box(305)], np.float32))
+        assert tracker.tracks.track_id.tolist() == [1, 2]
+        taken[cascade] = int(tracker.tracks.track_id[tracker.tracks.time_since_update == 0][0])
+    assert taken == {True: 1, False: 2}
+
+
 def test_xywh_state_tracks_as_well_on_real_detections():
     """BoT-SORT's (x, y, w, h) state on a whole MOT17 sequence: boxes are the detections' own, and tracking
     scores at least as well as deep_sort's (x, y, a, h) (it scores better on the dev split)."""

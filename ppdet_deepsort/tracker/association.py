@@ -13,7 +13,7 @@ from ..boxes import iou
 from .kalman_filter import CHI2INV95
 from .matching import INFTY_COST, gate_cost_matrix, matching_cascade, min_cost_matching
 
-__all__ = ['FrameDetections', 'Association', 'MatchingCascade', 'AppearanceCost', 'FusedAppearanceCost',
+__all__ = ['FrameDetections', 'Association', 'MatchingCascade', 'GlobalMatching', 'AppearanceCost', 'FusedAppearanceCost',
            'MotionIoUCost', 'UngatedIoUCost', 'MomentumCost', 'IoUMatching', 'LowScoreMatching', 'ObservationRecovery']
 
 
@@ -89,10 +89,20 @@ class MatchingCascade:
         cost = np.full((len(tracks), len(frame.scores)), INFTY_COST)
         if rows and len(frame.scores):
             cost[rows] = self.cost(kf, tracks, rows, frame, association)
-        matches, unmatched, association.unmatched_dets = matching_cascade(
-            cost, self.threshold, self.max_age, tracks.time_since_update, rows, association.unmatched_dets)
+        matches, unmatched, association.unmatched_dets = self._solve(cost, tracks, rows, association.unmatched_dets)
         association.matches += matches
         association.unmatched_tracks = [k for k in association.unmatched_tracks if not confirmed[k]] + unmatched
+
+    def _solve(self, cost, tracks, rows, dets):
+        return matching_cascade(cost, self.threshold, self.max_age, tracks.time_since_update, rows, dets)
+
+
+class GlobalMatching(MatchingCascade):
+    """StrongSORT's "vanilla" matching in place of the cascade: one assignment over every confirmed track at once,
+    on the same cost, so a track lost for a while competes on cost alone with one seen in the last frame."""
+
+    def _solve(self, cost, tracks, rows, dets):
+        return min_cost_matching(cost, self.threshold, rows, dets)
 
 
 class AppearanceCost:

@@ -93,16 +93,16 @@ class FastDeepSORTTracker(DeepSORTTracker):
     def _associate(self, with_embeddings):
         """The association stages and the appearance updater, deep_sort's two stages first."""
         o = self.options
+        first = stages.MatchingCascade if o.matching_cascade else stages.GlobalMatching
         if with_embeddings:
             cost = (stages.FusedAppearanceCost(self._model, o.motion_weight) if o.motion_weight else
                     stages.AppearanceCost(self._model))
-            cascade, appearance = stages.MatchingCascade(cost, o.matching_threshold, o.max_age), Appearance(self._model)
+            cascade, appearance = first(cost, o.matching_threshold, o.max_age), Appearance(self._model)
         else:
             cost = stages.MotionIoUCost() if o.motion_gate else stages.UngatedIoUCost()
             if o.momentum_weight:
                 cost = stages.MomentumCost(cost, o.momentum_weight, o.motion_matching_threshold)
-            cascade = stages.MatchingCascade(cost, o.motion_matching_threshold, o.max_age)
-            appearance = NoAppearance()
+            cascade, appearance = first(cost, o.motion_matching_threshold, o.max_age), NoAppearance()
         association = [cascade, stages.IoUMatching(o.max_iou_distance)]
         if o.high_score_threshold > 0:
             association.append(stages.LowScoreMatching())

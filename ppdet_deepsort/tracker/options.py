@@ -76,6 +76,8 @@ class TrackerOptions:
             a pair it would match is lowered by this x the detection's score x (pi/2 - angle) / pi, angle between
             the track's direction over its last three observations and the way from its last observation to the
             detection. OC-SORT uses 0.2; 0 is off. Default 0.
+        matching_cascade (bool): match confirmed tracks level by level of frames since their last match, recently
+            seen tracks first (deep_sort); false: one global assignment over them all (StrongSORT). Default True.
     """
 
     input_size: List[int] = dataclasses.field(default_factory=lambda: [64, 192])
@@ -104,6 +106,7 @@ class TrackerOptions:
     motion_gate: bool = True
     velocity_noise: float = VELOCITY_NOISE
     momentum_weight: float = 0.
+    matching_cascade: bool = True
 
     def __post_init__(self):
         name = 'FastDeepSORTTracker'
