@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dev_variants import input_hashes  # noqa: E402
 from quality_tracker import hard_datasets, score  # noqa: E402
+from ppdet_deepsort.utils.atomic import atomic_write  # noqa: E402
 from ppdet_deepsort.utils.cli import run_tool  # noqa: E402
 
 PEERS = os.path.join(REPO, 'tests', 'data', 'dev', 'peers', 'variants')
@@ -47,10 +48,8 @@ def main():
                             open(os.path.join(results, name + '.txt'), 'wb') as dst:
                         shutil.copyfileobj(src, dst)
                 stored[variant]['trackers'][tracker] = score(os.path.dirname(results), dataset, sequences)
-        path = os.path.join(args.peers_dir, 'metrics.json')
-        with open(path + '.tmp', 'w') as f:
+        with atomic_write(os.path.join(args.peers_dir, 'metrics.json')) as f:
             json.dump(stored, f, indent=1, sort_keys=True)
-        os.replace(path + '.tmp', path)
         print(json.dumps({v: {t: {k: r[k] for k in ('HOTA', 'MOTA', 'IDF1', 'IDs')} for t, r in s['trackers'].items()}
                           for v, s in stored.items()}, indent=1))
     finally:

@@ -13,8 +13,9 @@ from ..boxes import iou
 from .kalman_filter import CHI2INV95
 from .matching import INFTY_COST, gate_cost_matrix, matching_cascade, min_cost_matching
 
-__all__ = ['FrameDetections', 'Association', 'MatchingCascade', 'GlobalMatching', 'AppearanceCost', 'FusedAppearanceCost',
-           'MotionIoUCost', 'UngatedIoUCost', 'MomentumCost', 'IoUMatching', 'LowScoreMatching', 'ObservationRecovery']
+__all__ = ['FrameDetections', 'Association', 'MatchingCascade', 'GlobalMatching', 'AppearanceCost',
+           'FusedAppearanceCost', 'MotionIoUCost', 'UngatedIoUCost', 'MomentumCost', 'IoUMatching', 'LowScoreMatching',
+           'ObservationRecovery']
 
 
 class FrameDetections:
@@ -73,9 +74,9 @@ class MatchingCascade:
     that recently seen tracks choose first), on ``cost`` with pairs outside the Mahalanobis gate forbidden.
 
     Args:
-        cost: (kf, tracks, rows, frame, association) -> len(rows) x N cost, gated (:class:`AppearanceCost`,
-            :class:`FusedAppearanceCost`, :class:`MotionIoUCost`,
-            :class:`UngatedIoUCost`).
+        cost: (kf, tracks, rows, frame, association) -> len(rows) x N cost (:class:`AppearanceCost`,
+            :class:`FusedAppearanceCost`, :class:`MotionIoUCost`: gated; :class:`UngatedIoUCost`; :class:`MomentumCost`
+            around either motion cost).
         threshold (float): the largest cost matched.
         max_age (int): the deepest level.
     """

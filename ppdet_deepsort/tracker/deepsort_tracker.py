@@ -20,7 +20,11 @@ Options from the trackers that followed it, each off by default, each a part cho
   Mahalanobis distance (:class:`.association.FusedAppearanceCost`), measurement noise scaled by detection
   confidence (NSA, :class:`.kalman_filter.NSAKalmanFilter`), and the (x, y, w, h) Kalman state (BoT-SORT,
   :data:`.kalman_filter.XYWH`);
-* camera-motion compensation for moving cameras (BoT-SORT, :mod:`.camera_motion`).
+* camera-motion compensation for moving cameras (BoT-SORT, :mod:`.camera_motion`);
+* without embeddings, the cascade's cost without the Mahalanobis gate (SORT, ByteTrack,
+  :class:`.association.UngatedIoUCost`) and with OC-SORT's momentum (:class:`.association.MomentumCost`), and the
+  Kalman filter's velocity noise (:data:`.kalman_filter.NOISE`);
+* one global assignment in place of the cascade (StrongSORT, :class:`.association.GlobalMatching`).
 """
 
 import numpy as np

@@ -8,9 +8,9 @@ turning, partial occlusion) without the aspect ratio's large relative noise. Eve
 N states (``mean`` N x 8, ``covariance`` N x 8 x 8) so one call serves all tracks of a frame.
 
 The variants are classes chosen once: the state's form is a noise model (:data:`XYAH`, :data:`XYWH`, or one with
-another velocity noise, :data:`NOISE`) given to the filter; :class:`NSAKalmanFilter` (GIAOTracker, StrongSORT) scales each detection's measurement noise by
-``1 - score``, so confident detections pull the state harder than doubtful ones; :class:`PpdetKalmanFilter` rounds
-where ppdet 2.6's filter rounds to float32.
+another velocity noise, :data:`NOISE`) given to the filter; :class:`NSAKalmanFilter` (GIAOTracker, StrongSORT)
+scales each detection's measurement noise by ``1 - score``, so confident detections pull the state harder than
+doubtful ones; :class:`PpdetKalmanFilter` rounds where ppdet 2.6's filter rounds to float32.
 
 The arithmetic is written so that, in float64, each state entry comes out bit for bit as in ppdet's
 per-track ``KalmanFilter`` (same operand order, same BLAS calls per matrix); that is what lets the
@@ -29,7 +29,8 @@ _XYAH_CONST = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])  # initial and motion noi
 _MEASURE_CONST = np.array([0, 0, 1e-1, 0])
 _XYWH_SCALE = [2, 3, 2, 3, 2, 3, 2, 3]  # (x, y, w, h): the columns of the state that scale each entry's noise
 
-__all__ = ['XYAH', 'XYWH', 'NOISE', 'VELOCITY_NOISE', 'KalmanFilter', 'NSAKalmanFilter', 'PpdetKalmanFilter', 'CHI2INV95']
+__all__ = ['XYAH', 'XYWH', 'NOISE', 'VELOCITY_NOISE', 'KalmanFilter', 'NSAKalmanFilter', 'PpdetKalmanFilter',
+           'CHI2INV95']
 
 
 def _diagonal(stack):
