@@ -7,7 +7,7 @@ so code that catches those keeps working.
 """
 
 __all__ = ['PluginError', 'ConfigError', 'InputError', 'MOTFileError', 'SequenceError', 'ModelError', 'WeightsError',
-           'ConversionError', 'RunError']
+           'ConversionError', 'OutputError', 'RunError']
 
 
 class PluginError(Exception):
@@ -43,6 +43,15 @@ class WeightsError(ModelError, ValueError):
 class ConversionError(ModelError, RuntimeError):
     """A model could not be converted: a torch checkpoint to paddle weights, a paddle export to ONNX, or an ONNX
     model to int8."""
+
+
+class OutputError(PluginError, OSError):
+    """An output file cannot be written (a full disk, a file-size limit, a read-only or unwritable folder): the
+    message names the file and the cause. A run stops on it, since every later write would fail alike; what was
+    written before stays, and no partly written file is left in the place of a complete one."""
+
+    def __str__(self):  # the message alone: OSError's own would show errno and filename, once set, instead
+        return self.args[0]
 
 
 class RunError(PluginError, RuntimeError):

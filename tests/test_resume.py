@@ -75,3 +75,44 @@ def test_resume_tracks_again_what_changed(tmp_path):
     (out / 'mot_results' / (SEQS[2] + '.txt')).write_text('1,1,0,0,10,10,1,-1,-1,-1\n')  # not what was written
     edited = run_tool(*motion_only_eval(dets, out, '--resume') + ['FastDeepSORTTracker.max_age=30']).stdout
     assert "{}: tracked again: its result file is not the one the manifest describes".format(SEQS[2]) in edited
+
+
+def test_a_worker_killed_under_the_launcher_resumes_where_it_stopped(tmp_path):
+    import psutil
+    from test_distributed import launch
+
+    # the launcher's split: MOT17-04 (1050 frames) on worker 0; MOT17-05 (837), then MOT17-02 on worker 1
+    dets = detections(tmp_path)
+    whole = tmp_path / 'whole'
+    run_tool(*motion_only_eval(dets, whole))
+    out, logs = tmp_path / 'killed', tmp_path / 'killed_logs'
+    proc = subprocess.Popen([sys.executable, '-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir',
+                             str(logs)] + motion_only_eval(dets, out), cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    first = out / 'mot_manifests' / (SEQS[2] + '.json')
+    deadline = time.time() + 300
+    while not first.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    worker = next(p for p in psutil.Process(proc.pid).children()
+                  if p.environ().get('PADDLE_TRAINER_ID') == '1')
+    worker.send_signal(signal.SIGKILL)  # worker 1, right after its first sequence: as an OOM kill would
+    proc.wait(timeout=120)  # the launcher then stops worker 0 (SIGTERM), which stops between two frames
+    assert proc.returncode != 0 and first.exists()
+    assert not (out / 'mot_manifests' / (SEQS[0] + '.json')).exists()  # worker 1's second sequence
+    assert not any(name.endswith('.tmp') for name in os.listdir(out / 'mot_results'))
+    # worker 0 finished MOT17-04 before the launcher stopped it, or kept what it had tracked as .partial
+    done = [SEQS[2]] + [SEQS[1]] * (out / 'mot_manifests' / (SEQS[1] + '.json')).exists()
+    assert len(done) == 2 or (out / 'mot_results' / (SEQS[1] + '.txt.partial')).exists()
+
+    resumed, worker_logs = launch(tmp_path, 'resumed', *motion_only_eval(dets, out, '--resume'))
+    assert resumed.returncode == 0, resumed.stdout[-3000:]
+    # rank 0 says what the workers did (theirs do not log, as in ppdet): worker 1's finished sequence was resumed
+    summary = [line for line in worker_logs[0].splitlines() if 'Resumed ' in line]
+    assert len(summary) == 1, worker_logs[0][-3000:]
+    resumed_seqs, tracked = summary[0].split('not tracked again): ')[1].split('; tracked: ')
+    assert sorted(resumed_seqs.split(', ')) == sorted(done)
+    assert sorted(tracked.split(', ')) == sorted(set(SEQS) - set(done))
+    for seq in SEQS:
+        name = seq + '.txt'
+        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
+    assert metrics(out) == metrics(whole)

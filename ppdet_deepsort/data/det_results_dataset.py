@@ -14,6 +14,7 @@ from ..utils.config import check_types, require
 from .det_file import load_detections
 from ..errors import SequenceError
 from .sequence import Sequence, holds_frames
+from .stream import Stream, is_stream
 
 logger = setup_logger(__name__)
 
@@ -49,6 +50,10 @@ class MOTDetResultsDataset(DetDataset):
         min_score (float or None): drop detections scoring below this. Default None (keep all).
         skip_invalid_rows (bool): detection rows with NaN/inf, a non-positive size or a frame outside the
             sequence are an error naming the line (False) or are skipped with a warning (True). Default False.
+        reconnect_tries (int): a live stream or camera (``--video_file rtsp://...``, ``--camera 0``) that stops
+            sending is reconnected this many times in a row before it counts as ended. Default 3.
+        stream_timeout (float): seconds without a frame (or an answer when connecting) before a live stream's read
+            counts as failed. Default 10.
     """
 
     def __init__(self,
@@ -57,7 +62,9 @@ class MOTDetResultsDataset(DetDataset):
                  det_results_dir: str = '',
                  seqs: List[str] = [],
                  min_score: Optional[float] = None,
-                 skip_invalid_rows: bool = False):
+                 skip_invalid_rows: bool = False,
+                 reconnect_tries: int = 3,
+                 stream_timeout: float = 10.):
         check_types(type(self).__name__, MOTDetResultsDataset.__init__, locals())
         super().__init__(dataset_dir=dataset_dir)
         self.dataset_dir = dataset_dir
@@ -66,21 +73,35 @@ class MOTDetResultsDataset(DetDataset):
         self.seqs = list(seqs)
         self.min_score = min_score
         self.skip_invalid_rows = skip_invalid_rows
+        require(type(self).__name__, 'reconnect_tries', reconnect_tries >= 0, 'a number >= 0', reconnect_tries)
+        require(type(self).__name__, 'stream_timeout', stream_timeout > 0, 'seconds > 0', stream_timeout)
+        self.reconnect_tries, self.stream_timeout = reconnect_tries, stream_timeout
         self._given = {}  # name -> (builder, path, frame rate): sequences set by set_videos / set_images
         self._current = None  # the sequence ppdet's engine reads, opened by parse_dataset
         self._ops = []  # the reader's transforms after Decode, which __getitem__ does itself
         self._cursor = None  # ((sequence, next frame id), its frames from there) when the current one is a video
 
     def set_videos(self, video_files, frame_rate=-1):
-        """Use these video files (``--video_file A B``, ``--video_dir``) instead of the dataset folder; each is a
-        sequence named after its file. A video that cannot be opened fails as its sequence, not here."""
-        names = [os.path.splitext(os.path.basename(v))[0] for v in video_files]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise SequenceError("several videos are named {}: their result files would overwrite each other".format(
-                ', '.join(repeated)))
-        self._given = {n: (Sequence.from_video, v, frame_rate) for n, v in zip(names, video_files)}
+        """Use these video files or live streams (``--video_file A B``, ``--video_dir``, ``rtsp://...``) instead
+        of the dataset folder; each is a sequence named after its file (a stream: after the last part of its
+        address, see :class:`.stream.Stream`). A video that cannot be opened fails as its sequence, not here."""
+        given = {}
+        for video in video_files:
+            name = Stream.name_of(video) if is_stream(video) else os.path.splitext(os.path.basename(video))[0]
+            if name in given:
+                raise SequenceError("several videos are named {}: their result files would overwrite each "
+                                    "other".format(name))
+            given[name] = (self._stream if is_stream(video) else Sequence.from_video, video, frame_rate)
+        self._given = given
         self._current = None
+
+    def set_camera(self, index, frame_rate=-1):
+        """Track camera ``index`` (the tools' ``--camera``) live, as sequence ``camera{index}``."""
+        self._given = {Stream.name_of(index): (self._stream, index, frame_rate)}
+        self._current = None
+
+    def _stream(self, source, frame_rate):
+        return Stream(source, frame_rate, self.reconnect_tries, self.stream_timeout)
 
     def set_video(self, video_file, frame_rate=-1):
         """Use one video file (``--video_file``) instead of the dataset folder."""
@@ -169,6 +190,9 @@ class MOTDetResultsDataset(DetDataset):
             raise SequenceError("MOTDetResultsDataset: ppdet's engine reads one sequence at a time (set_images or "
                                 "set_video), {} are set".format(len(self._given)))
         seq = self.sequence(next(iter(self._given)))
+        if seq.is_live:
+            raise SequenceError("{}: ppdet's engine reads sequences of a known length; track a live stream or "
+                                "camera with the plugin's tools/infer_mot.py".format(seq.source))
         if not seq.has_pixels:
             if seq.im_size is None:
                 raise SequenceError("{}: no frames and no imWidth/imHeight in seqinfo.ini: ppdet's engine needs the "

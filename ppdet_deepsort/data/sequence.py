@@ -41,6 +41,8 @@ class Sequence:
         gt_frames (tuple or None): (first, last) frames the ground truth covers, if declared.
     """
 
+    is_live = False  # see :class:`.stream.Stream`
+
     def __init__(self, name, num_frames, frame_rate, im_size=None, images=None, video=None, gt_path=None,
                  gt_frames=None):
         self.name = name

@@ -8,16 +8,25 @@
 
 The results file appears only when the sequence finished, complete (written atomically). When it fails,
 what was tracked is kept as ``{seq}.txt.partial`` and ``{seq}_vis.partial.mp4`` instead, so nothing is
-lost and no truncated file can pass for a result.
+lost and no truncated file can pass for a result. A live stream, which has no end to wait for, also appends its
+results to ``{seq}.txt.partial`` at a bounded interval (``flush_interval``), so that a killed run keeps them.
+
+A write that fails (full disk, file-size limit, unwritable folder) raises :class:`~ppdet_deepsort.errors.OutputError`
+naming the file; :meth:`SequenceOutputs.discard` then removes what was half written.
 """
 
+import contextlib
 import os
+import resource
+import shutil
+import time
 
 import cv2
 import numpy as np
 from ppdet.utils.logger import setup_logger
 
-from ..utils.atomic import atomic_write
+from ..errors import OutputError
+from ..utils.atomic import atomic_write, output_error
 from ..utils.visualize import TrackDrawer
 
 logger = setup_logger(__name__)
@@ -25,20 +34,36 @@ logger = setup_logger(__name__)
 __all__ = ['SequenceOutputs', 'write_mot_results']
 
 
+def _lines(results, frame_ids):
+    for frame_id in frame_ids:
+        ids, tlwhs, scores = results[frame_id]
+        for track_id, (x, y, w, h), score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
+            yield '{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},-1,-1,-1\n'.format(frame_id, track_id, x, y, w, h, score)
+
+
 def write_mot_results(path, results):
     """Write {frame id: (ids, tlwh, scores)} as a MOTChallenge file, frames in order, atomically."""
     with atomic_write(path) as f:
-        for frame_id in sorted(results):
-            ids, tlwhs, scores = results[frame_id]
-            for track_id, (x, y, w, h), score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
-                f.write('{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},-1,-1,-1\n'.format(
-                    frame_id, track_id, x, y, w, h, score))
+        f.writelines(_lines(results, sorted(results)))
+
+
+def _why_not_written(path):
+    """The likely cause of a write to ``path`` that failed without saying why."""
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and os.path.getsize(path) + (1 << 20) >= limit:
+        return 'File too large (EFBIG), the file-size limit (ulimit -f) being {} bytes'.format(limit)
+    if shutil.disk_usage(os.path.dirname(path)).free < (16 << 20):
+        return 'No space left on device (ENOSPC)'
+    return 'the video encoder failed'
 
 
 class SequenceOutputs:
-    """Collects one sequence's tracks and annotated frames; :meth:`commit` or :meth:`abort` at the end."""
+    """Collects one sequence's tracks and annotated frames; :meth:`commit`, :meth:`abort` or :meth:`discard` at
+    the end. ``flush_interval`` (seconds, or None): append the results to ``{seq}.txt.partial`` at least that
+    often (for live streams)."""
 
-    def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30):
+    def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30,
+                 flush_interval=None):
         self.result_path = self.result_file(output_dir, seq_name)
         self.vis_dir = os.path.join(output_dir, 'mot_outputs', seq_name)
         self.video_path = os.path.join(output_dir, 'mot_outputs', seq_name + '_vis.mp4')
@@ -48,11 +73,15 @@ class SequenceOutputs:
         self.by_frame = {}  # frame id -> (ids, tlwh, scores) of the reported tracks
         self._drawer = TrackDrawer(trail) if save_images or save_videos else None
         self._writer = None
-        os.makedirs(os.path.dirname(self.result_path), exist_ok=True)
-        if save_images:
-            os.makedirs(self.vis_dir, exist_ok=True)
-        if save_videos:
-            os.makedirs(os.path.dirname(self.video_path), exist_ok=True)
+        self._video_frames, self._video_size = 0, -1
+        self._flush_interval = flush_interval
+        self._flushed, self._last_flush = [], time.monotonic()  # frames appended to .partial, and when
+        for folder in [os.path.dirname(self.result_path)] + [self.vis_dir] * save_images + \
+                [os.path.dirname(self.video_path)] * save_videos:
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as e:
+                raise output_error(folder, e) from None
 
     @staticmethod
     def result_file(output_dir, seq_name):
@@ -62,45 +91,115 @@ class SequenceOutputs:
     def wants_frames(self):
         return self._drawer is not None
 
+    @property
+    def partial_path(self):
+        return self.result_path + '.partial'
+
     def add(self, frame_id, ids, tlwhs, scores):
         """Record one frame's reported tracks."""
         self.by_frame[frame_id] = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
                                    np.asarray(scores, np.float64))
+        if self._flush_interval is not None and time.monotonic() - self._last_flush >= self._flush_interval:
+            self.flush()
+
+    def flush(self):
+        """Append the frames recorded since the last flush to ``{seq}.txt.partial`` and sync it to the disk."""
+        new = sorted(set(self.by_frame).difference(self._flushed))
+        try:
+            with open(self.partial_path, 'a' if self._flushed else 'w') as f:
+                f.writelines(_lines(self.by_frame, new))
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            raise output_error(self.partial_path, e) from None
+        self._flushed.extend(new)
+        self._last_flush = time.monotonic()
 
     def draw(self, frame_id, image, ids, tlwhs, scores, fps=None):
         """Save the frame annotated with the given tracks (as image and/or video frame)."""
         annotated = self._drawer.draw(image, frame_id, ids, tlwhs, scores, fps=fps)
         if self.save_images:
             path = os.path.join(self.vis_dir, '{:05d}.jpg'.format(frame_id - 1))
-            if not cv2.imwrite(path, annotated):
-                raise OSError("cannot write {}".format(path))
+            # Encoded here and written by Python, not cv2.imwrite, which says only False when the disk is full.
+            ok, data = cv2.imencode('.jpg', annotated)
+            if not ok:
+                raise OutputError("cannot encode frame {} as JPEG for {}".format(frame_id, path))
+            with atomic_write(path, 'wb', durable=False) as f:
+                f.write(data.tobytes())
         if self.save_videos:
             if self._writer is None:
                 height, width = annotated.shape[:2]
                 self._writer = cv2.VideoWriter(self._video_tmp, cv2.VideoWriter_fourcc(*'mp4v'),
                                                float(self.frame_rate), (width, height))
                 if not self._writer.isOpened():
-                    raise OSError("cannot open a video writer for {}".format(self._video_tmp))
+                    raise OutputError("cannot write {}: no video writer could be opened there".format(
+                        self._video_tmp))
             self._writer.write(annotated)
+            self._video_frames += 1
+            if self._video_frames % 100 == 0:
+                self._check_video()
 
     def commit(self):
-        """The sequence finished: write the results file and move the video into place."""
-        write_mot_results(self.result_path, self.by_frame)
-        logger.info("MOT results saved in {}".format(self.result_path))
+        """The sequence finished: write the results file and move the video into place.
+
+        Raises:
+            OutputError: a file could not be written; what this sequence half wrote is removed (:meth:`discard`).
+        """
+        try:
+            video = self._writer is not None
+            if video:
+                self._close_video()
+            write_mot_results(self.result_path, self.by_frame)
+            if self._flushed:
+                os.remove(self.partial_path)
+            logger.info("MOT results saved in {}".format(self.result_path))
+            if video:
+                os.replace(self._video_tmp, self.video_path)
+                logger.info("Video saved in {}".format(self.video_path))
+        except OSError as e:
+            self.discard()
+            raise output_error(self.video_path if self._video_frames else self.result_path, e) from None
+
+    def _check_video(self):
+        """OpenCV's video writer reports no failed write: a file that stopped growing over the last 100 frames
+        is one."""
+        size = os.path.getsize(self._video_tmp)
+        if size == self._video_size:
+            raise OutputError("cannot write {}: {} (the file stopped growing at {} bytes after {} frames)".format(
+                self.video_path, _why_not_written(self._video_tmp), size, self._video_frames))
+        self._video_size = size
+
+    def _close_video(self):
+        """Finish the video and check it holds every frame."""
+        self._writer.release()
+        self._writer = None
+        capture = cv2.VideoCapture(self._video_tmp)
+        readable = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+        capture.release()
+        if readable != self._video_frames:
+            raise OutputError("cannot write {}: {} (the video writer stored {} of its {} frames)".format(
+                self.video_path, _why_not_written(self._video_tmp), readable, self._video_frames))
+
+    def discard(self):
+        """A write failed: remove the temporary video (what was half written); results already in place stay."""
         if self._writer is not None:
             self._writer.release()
-            os.replace(self._video_tmp, self.video_path)
-            logger.info("Video saved in {}".format(self.video_path))
+            self._writer = None
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self._video_tmp)
 
     def abort(self):
-        """The sequence failed: keep what was tracked under ``.partial`` names (if anything was)."""
-        if self._writer is not None:
-            self._writer.release()
-            video = self.video_path[:-len('.mp4')] + '.partial.mp4'
-            os.replace(self._video_tmp, video)
-            logger.warning("Partial video kept in {}".format(video))
-        if self.by_frame:
-            partial = self.result_path + '.partial'
-            write_mot_results(partial, self.by_frame)
-            logger.warning("Results of the {} frames tracked before the error kept in {}".format(
-                len(self.by_frame), partial))
+        """The sequence failed or was stopped: keep what was tracked under ``.partial`` names (if anything was)."""
+        try:
+            if self.by_frame:
+                write_mot_results(self.partial_path, self.by_frame)
+                logger.warning("Results of the {} frames tracked before it stopped kept in {}".format(
+                    len(self.by_frame), self.partial_path))
+            if self._writer is not None:
+                self._close_video()
+                video = self.video_path[:-len('.mp4')] + '.partial.mp4'
+                os.replace(self._video_tmp, video)
+                logger.warning("Partial video kept in {}".format(video))
+        except OSError as e:
+            self.discard()
+            logger.error("What was tracked could not all be kept: {}".format(output_error(self.partial_path, e)))

@@ -15,7 +15,8 @@ from ..boxes import tlwh_to_xyxy
 from ..data import GroundTruth, MOTDetResultsDataset, read_mot_results
 from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
-from ..errors import ConfigError, MOTFileError, RunError, SequenceError, WeightsError
+from ..data.stream import StreamEnded
+from ..errors import ConfigError, MOTFileError, OutputError, RunError, SequenceError, WeightsError
 from ..inference import RuntimeOptions
 from ..inference.detector import detector_from_config
 from ..inference.embedder import embedder_from_config
@@ -26,6 +27,7 @@ from ..utils.distributed import gather, shard, world
 from . import manifest
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
+from .stop import RunStop
 
 logger = setup_logger(__name__)
 
@@ -41,8 +43,16 @@ def _inside(tlwh, score, image, seq):
     return tlwh[inside], score[inside]
 
 
-def _runner_keys(interpolate_max_gap: int, smooth_sigma: float):
+def _runner_keys(interpolate_max_gap: int, smooth_sigma: float, flush_interval: float):
     """The top-level config keys of the runner, for their type check."""
+
+
+class _Stopped(Exception):
+    """The run was asked to stop (:class:`.stop.RunStop`) before frame ``frame_id`` of a sequence that has an end."""
+
+    def __init__(self, frame_id):
+        super().__init__(frame_id)
+        self.frame_id = frame_id
 
 
 class SDERunner:
@@ -60,10 +70,13 @@ class SDERunner:
             The annotated frames show the online tracks.
         read_ahead (int): frames decoded (with their detections and crops) ahead of the models in a background
             thread; 0 reads in line.
+        settings (dict): what the results depend on besides each sequence's inputs, for ``--resume``'s manifests.
+        flush_interval (float): a live input's results are appended to ``{seq}.txt.partial`` at least this often
+            (seconds), so that a killed run keeps them.
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
-                 read_ahead=4, settings=None):
+                 read_ahead=4, settings=None, flush_interval=5.):
         self.dataset = dataset
         self.make_tracker = make_tracker
         self.embedder = embedder
@@ -71,6 +84,7 @@ class SDERunner:
         self.mode = mode
         self.interpolation = interpolation
         self.read_ahead = read_ahead
+        self.flush_interval = flush_interval
         # What the results depend on besides each sequence's inputs, for the manifests that --resume reads.
         self.run_digest = manifest.run_digest(dict(settings or {}, interpolation=list(interpolation)))
 
@@ -110,11 +124,15 @@ class SDERunner:
             detector = detector_from_config(cfg, parts['detector'], mode, scaled_flag)
         embedder = embedder_from_config(cfg, tracker.input_size)
         max_gap, sigma = cfg.get('interpolate_max_gap', 0), cfg.get('smooth_sigma', 0.)
-        check_types('config', _runner_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma})
+        flush = cfg.get('flush_interval', 5.)
+        check_types('config', _runner_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma,
+                                             'flush_interval': flush})
         require('config', 'interpolate_max_gap', max_gap >= 0, 'a number of frames >= 0', max_gap)
         require('config', 'smooth_sigma', sigma >= 0, 'a number of frames >= 0', sigma)
+        require('config', 'flush_interval', flush > 0, 'seconds > 0', flush)
         return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode,
-                   (max_gap, float(sigma)), options.read_ahead, _settings(cfg, parts, tracker, options, dataset))
+                   (max_gap, float(sigma)), options.read_ahead, _settings(cfg, parts, tracker, options, dataset),
+                   float(flush))
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
             convention='motchallenge', resume=False):
@@ -136,44 +154,80 @@ class SDERunner:
             logger.info("Worker {} of {} tracks {} of the {} sequences: {}".format(
                 rank, size, len(mine), len(names), ', '.join(mine) or 'none'))
         finished, failed, stats, opened = {}, {}, {}, {}
-        for name in mine:
-            outputs = None
-            try:
-                seq = opened[name] = self.dataset.sequence(name)
-                inputs = manifest.sequence_inputs(seq, self.dataset.det_file(seq) if self.dataset.det_results_dir
-                                                  else None)
-                result_path = SequenceOutputs.result_file(output_dir, seq.name)
-                if resume:
-                    done, why = manifest.check(result_path, self.run_digest, inputs)
-                    if done:
-                        logger.info("{}: resumed: {} is complete for these settings and inputs (its manifest "
-                                    "says so), not tracked again".format(name, result_path))
-                        finished[name] = result_path
-                        continue
-                    logger.info("{}: tracked again: {}".format(name, why))
-                logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
-                outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos)
-                stats[name] = self._track(seq, outputs, draw_threshold)
-                outputs.commit()
-                manifest.write(result_path, self.run_digest, inputs)
-                finished[name] = result_path
-            except (SequenceError, MOTFileError, WeightsError, OSError) as e:
-                logger.error("Sequence {} failed: {}".format(name, e))
-                failed[name] = str(e)
-                if outputs is not None:
-                    outputs.abort()
-        if size > 1:
-            # Every worker learns every sequence's outcome, so all exit alike; rank 0 alone reports.
-            reports = gather((finished, failed, stats), size)
+        with RunStop(size) as stop:
+            for name in mine:
+                if stop.check():
+                    failed[name] = 'not tracked: {}'.format(stop.reason)
+                    continue
+                self._run_sequence(name, output_dir, save_images, save_videos, draw_threshold, resume, stop,
+                                   finished, failed, stats, opened)
+        reason, total = stop.reason, len(mine)
+        if size > 1 and not stop.by_signal:
+            # Every worker learns every sequence's outcome, so all exit alike; rank 0 alone reports. After a
+            # signal the other workers may be gone already (the launcher ends them all when one dies).
+            reports = gather((finished, failed, stats, reason), size)
             finished, failed, stats = ({k: r[i][k] for k in names for r in reports if k in r[i]} for i in range(3))
-        if rank == 0:
+            reason, total = next((r[3] for r in reports if r[3]), None), len(names)
+        if rank == 0 or stop.by_signal:
+            if resume:  # said here too: under the launcher only rank 0's log is shown
+                logger.info("Resumed {} of {} sequences (complete for these settings and inputs, not tracked again): "
+                            "{}; tracked: {}".format(len(finished) - len(stats), total,
+                                                     ', '.join(n for n in finished if n not in stats) or 'none',
+                                                     ', '.join(stats) or 'none'))
             self._log_speed(stats, size)
-            if evaluate:
+            if evaluate and not reason:
                 failed.update(self._evaluate(finished, opened, output_dir, convention))
+        if failed and reason:
+            raise RunError("{}. The run stopped with {} of {} sequences finished; --resume tracks the others".format(
+                reason, len(finished), total))
         if failed:
             raise RunError("{} of {} sequences failed: {}".format(
                 len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
         return stats
+
+    def _run_sequence(self, name, output_dir, save_images, save_videos, draw_threshold, resume, stop, finished,
+                      failed, stats, opened):
+        """Track one sequence into ``output_dir`` and record its outcome in the dicts given. A failed write stops
+        the run (every later one would fail alike); any other error fails this sequence only."""
+        outputs = None
+        try:
+            seq = opened[name] = self.dataset.sequence(name)
+            result_path = SequenceOutputs.result_file(output_dir, seq.name)
+            inputs = None if seq.is_live else manifest.sequence_inputs(
+                seq, self.dataset.det_file(seq) if self.dataset.det_results_dir else None)
+            if resume and inputs is not None:
+                done, why = manifest.check(result_path, self.run_digest, inputs)
+                if done:
+                    logger.info("{}: resumed: {} is complete for these settings and inputs (its manifest says so), "
+                                "not tracked again".format(name, result_path))
+                    finished[name] = result_path
+                    return
+                logger.info("{}: tracked again: {}".format(name, why))
+            logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
+            outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos,
+                                      flush_interval=self.flush_interval if seq.is_live else None)
+            stats[name] = self._track(seq, outputs, draw_threshold, stop)
+            outputs.commit()
+            if inputs is not None:
+                manifest.write(result_path, self.run_digest, inputs)
+            finished[name] = result_path
+            if 'ended' in stats[name]:
+                failed[name] = '{}; the {} frames tracked are in {}'.format(stats[name]['ended'],
+                                                                            stats[name]['frames'], result_path)
+        except OutputError as e:
+            failed[name] = str(e)
+            stop.request('{}{}'.format('worker {}: '.format(world()[0]) if world()[1] > 1 else '', e))
+            if outputs is not None:
+                outputs.discard()
+        except _Stopped as e:
+            logger.warning("{}: stopped at frame {} ({})".format(name, e.frame_id, stop.reason))
+            failed[name] = 'stopped at frame {}'.format(e.frame_id)
+            outputs.abort()
+        except (SequenceError, MOTFileError, WeightsError, OSError) as e:
+            logger.error("Sequence {} failed: {}".format(name, e))
+            failed[name] = str(e)
+            if outputs is not None:
+                outputs.abort()
 
     def _prepared(self, seq, frames):
         """Per frame (frame id, image, saved detections inside the frame, their scores, their ReID crops or None):
@@ -206,7 +260,7 @@ class SDERunner:
                     "(models + tracker){}".format(seconds, frames, frames / seconds, frames / max(tracking, 1e-9),
                                                   ", per worker; {} workers".format(workers) if workers > 1 else ''))
 
-    def _track(self, seq, outputs, draw_threshold):
+    def _track(self, seq, outputs, draw_threshold, stop):
         tracker = self.make_tracker()
         draw = outputs.wants_frames and seq.has_pixels
         if outputs.wants_frames and not seq.has_pixels:
@@ -222,37 +276,50 @@ class SDERunner:
         # detector, ReID (model, and crops of a detector's boxes), tracker, output (draw, write).
         stages = dict.fromkeys(('read', 'detector', 'reid', 'tracker', 'output'), 0.)
         start = mark = time.perf_counter()
-        progress = tqdm(frames, total=len(seq.frame_ids), desc=seq.name, unit='frame', leave=False)
-        for frame_id, image, tlwh, score, crops in progress:
-            arrived = time.perf_counter()
-            stages['read'] += arrived - mark
-            if self.detector is not None:
-                tlwh, score = _inside(*self.detector(image), image, seq)
-            t0 = time.perf_counter()
-            stages['detector'] += t0 - arrived
-            if self.embedder is None:
-                embeddings = None
-            elif crops is not None:
-                embeddings = self.embedder.embed(crops)
-            else:
-                embeddings = self.embedder(image, tlwh)
-            t1 = time.perf_counter()
-            pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
-            tracker.predict(image)
-            tracker.update(pred_dets, embeddings)
-            ids, tlwhs, scores = tracker.outputs()
-            t2 = time.perf_counter()
-            fps = (frame_id - seq.frame_ids[0] + 1) / (t2 - start)
-            shown = scores >= draw_threshold
-            outputs.add(frame_id, ids, tlwhs, scores)
-            if draw:
-                outputs.draw(frame_id, image, ids[shown], tlwhs[shown], scores[shown], fps)
-            progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
-            stages['reid'] += t1 - t0
-            stages['tracker'] += t2 - t1
-            mark = time.perf_counter()
-            stages['output'] += mark - t2
-        progress.close()
+        progress = tqdm(frames, total=None if seq.is_live else len(seq.frame_ids), desc=seq.name, unit='frame',
+                        leave=False)
+        n, ended = 0, None
+        try:
+            for frame_id, image, tlwh, score, crops in progress:
+                arrived = time.perf_counter()
+                if stop.check():
+                    if not seq.is_live:  # a live stream ends here; a file's tracks so far are only a part
+                        raise _Stopped(frame_id)
+                    logger.info("{}: {} after frame {}: its results are the frames tracked until then".format(
+                        seq.name, stop.reason, n))
+                    break
+                n += 1
+                stages['read'] += arrived - mark
+                if self.detector is not None:
+                    tlwh, score = _inside(*self.detector(image), image, seq)
+                t0 = time.perf_counter()
+                stages['detector'] += t0 - arrived
+                if self.embedder is None:
+                    embeddings = None
+                elif crops is not None:
+                    embeddings = self.embedder.embed(crops)
+                else:
+                    embeddings = self.embedder(image, tlwh)
+                t1 = time.perf_counter()
+                pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
+                tracker.predict(image)
+                tracker.update(pred_dets, embeddings)
+                ids, tlwhs, scores = tracker.outputs()
+                t2 = time.perf_counter()
+                fps = n / (t2 - start)
+                shown = scores >= draw_threshold
+                outputs.add(frame_id, ids, tlwhs, scores)
+                if draw:
+                    outputs.draw(frame_id, image, ids[shown], tlwhs[shown], scores[shown], fps)
+                progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
+                stages['reid'] += t1 - t0
+                stages['tracker'] += t2 - t1
+                mark = time.perf_counter()
+                stages['output'] += mark - t2
+        except StreamEnded as e:
+            ended = str(e)
+        finally:
+            progress.close()
         if any(self.interpolation):
             before = sum(len(v[0]) for v in outputs.by_frame.values())
             outputs.by_frame = interpolate_tracks(outputs.by_frame, *self.interpolation)
@@ -260,11 +327,13 @@ class SDERunner:
                         "gaps".format(seq.name, *self.interpolation,
                                       sum(len(v[0]) for v in outputs.by_frame.values()) - before))
         seconds = time.perf_counter() - start
-        n = len(seq.frame_ids)
         tracking = stages['detector'] + stages['reid'] + stages['tracker']
         logger.info("{}: {} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (models + tracker)".format(
             seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
-        return {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
+        stats = {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
+        if ended:
+            stats['ended'] = ended
+        return stats
 
     def _evaluate(self, finished, opened, output_dir, convention):
         """Score the finished sequences ({name: result file}) that have ground truth, as their files were written

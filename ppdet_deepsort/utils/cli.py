@@ -60,7 +60,7 @@ def load_cfg(config, opts, builds=()):
 # The runtime keys are ppdet_deepsort.inference.RuntimeOptions' fields (tests/test_runtime.py keeps them equal).
 TOOL_KEYS = ('reid_weights', 'det_weights', 'weights', 'det_score_threshold', 'det_class_ids', 'interpolate_max_gap',
              'smooth_sigma', 'use_gpu', 'reid_backend', 'reid_precision', 'det_backend', 'det_precision', 'cpu_threads',
-             'read_ahead', 'model_cache_dir', 'reid_calibration')
+             'read_ahead', 'model_cache_dir', 'reid_calibration', 'flush_interval')
 
 
 def _used_components(cfg, builds=()):
