@@ -84,4 +84,4 @@ def test_errors_are_clear_and_nothing_is_left_half_written(tmp_path, clip):
 
     proc = run_tool('tools/infer_mot.py', '-c', OSNET, '--video_file', str(clip / 'walk.avi'), '--image_dir',
                     str(tmp_path), check=False)
-    assert proc.returncode == 1 and 'exactly one of --video_file, --video_dir and --image_dir' in proc.stdout
+    assert proc.returncode == 1 and 'exactly one of --video_file, --video_dir, --image_dir and --camera' in proc.stdout

@@ -4,10 +4,16 @@
         --det_results_dir DIR [--output_dir output] [--save_videos] [--save_images] [--draw_threshold 0.5]
     python tools/infer_mot.py -c ... --video_dir VIDEOS --det_results_dir DIR
     python tools/infer_mot.py -c ... --image_dir FRAMES --det_results_dir DIR
+    python tools/infer_mot.py -c configs/mot/deepsort/deepsort_ppyoloe_osnet_x0_25.yml --camera 0 --save_videos
+    python tools/infer_mot.py -c ... --video_file rtsp://HOST/PATH [--save_videos]
 
 The detections of video X.mp4 (or folder FRAMES) are read from DIR/X.txt (DIR/FRAMES.txt). Results go to
 {output_dir}/mot_results/X.txt, the annotated video to {output_dir}/mot_outputs/X_vis.mp4. Under
 python -m paddle.distributed.launch the videos are shared among the workers.
+
+A camera or a stream (rtsp://, http://, ...) is tracked live until Ctrl-C or SIGTERM, which keep everything tracked
+up to then, or until it stops sending (reported with its last frame); its results are flushed every
+flush_interval seconds meanwhile (TestMOTDataset's reconnect_tries and stream_timeout, see README "Long runs").
 """
 
 import os
@@ -28,7 +34,9 @@ logger = setup_logger('infer_mot')
 
 def parse_args():
     parser = ArgsParser()
-    parser.add_argument('--video_file', type=str, nargs='+', default=None, help='Videos to track.')
+    parser.add_argument('--video_file', type=str, nargs='+', default=None,
+                        help='Videos to track, or live streams (rtsp://..., http://...).')
+    parser.add_argument('--camera', type=int, default=None, help='Camera (device index) to track live.')
     parser.add_argument('--video_dir', type=str, default=None, help='Folder whose videos are all tracked.')
     parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: the input\'s).')
     parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track (instead of a video).')
@@ -49,8 +57,8 @@ def parse_args():
 
 def main():
     FLAGS = parse_args()
-    if sum(x is not None for x in (FLAGS.video_file, FLAGS.video_dir, FLAGS.image_dir)) != 1:
-        raise ConfigError('give exactly one of --video_file, --video_dir and --image_dir')
+    if sum(x is not None for x in (FLAGS.video_file, FLAGS.video_dir, FLAGS.image_dir, FLAGS.camera)) != 1:
+        raise ConfigError('give exactly one of --video_file, --video_dir, --image_dir and --camera')
     cfg = load_cfg(FLAGS.config, FLAGS.opt)
     set_device(cfg)
     if FLAGS.show_image:
@@ -68,6 +76,8 @@ def main():
         dataset.set_videos(videos, FLAGS.frame_rate)
     elif FLAGS.video_file:
         dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)
+    elif FLAGS.camera is not None:
+        dataset.set_camera(FLAGS.camera, FLAGS.frame_rate)
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)

@@ -47,7 +47,12 @@ def parse_args():
     parser.add_argument('--reid_model_dir', type=str, required=True, help='Exported ReID model with infer_cfg.yml.')
     parser.add_argument('--det_results_dir', type=str, default='', help='Folder of {video or folder name}.txt.')
     parser.add_argument('--video_file', type=str, nargs='+', default=None,
-                        help='Videos to track (shared among the workers of python -m paddle.distributed.launch).')
+                        help='Videos to track (shared among the workers of python -m paddle.distributed.launch), or '
+                             'live streams (rtsp://..., http://...), tracked until Ctrl-C or SIGTERM.')
+    parser.add_argument('--camera_id', type=int, default=-1, help='Camera (device index) to track live; -1: none.')
+    parser.add_argument('--reconnect_tries', type=int, default=3,
+                        help='A live stream or camera that stops sending is reconnected this many times in a row '
+                             'before it counts as ended.')
     parser.add_argument('--image_dir', type=str, default=None, help='Folder of frames to track.')
     parser.add_argument('--frame_rate', type=int, default=-1, help='Frame rate of the output video (-1: input\'s).')
     parser.add_argument('--device', type=str, default='CPU', help='CPU or GPU.')
@@ -84,8 +89,8 @@ def main():
     if bool(FLAGS.model_dir) == bool(FLAGS.det_results_dir):
         raise ConfigError('give exactly one of --model_dir (an exported detector) and --det_results_dir (saved '
                           'detections, {video or folder name}.txt)')
-    if (FLAGS.video_file is None) == (FLAGS.image_dir is None):
-        raise ConfigError('give exactly one of --video_file and --image_dir')
+    if sum((FLAGS.video_file is not None, FLAGS.image_dir is not None, FLAGS.camera_id >= 0)) != 1:
+        raise ConfigError('give exactly one of --video_file, --image_dir and --camera_id')
     device = FLAGS.device.upper()
     if device not in ('CPU', 'GPU'):
         raise ConfigError('--device must be CPU or GPU, got {}'.format(FLAGS.device))
@@ -123,9 +128,11 @@ def main():
         threshold = threshold if FLAGS.threshold is None else FLAGS.threshold
         model = exported_detector_model(FLAGS.model_dir, options, threshold, FLAGS.enable_mkldnn)
         detector = Detector(model, build_transforms(transforms), scaled, threshold, class_ids)
-    dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir)
+    dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir, reconnect_tries=FLAGS.reconnect_tries)
     if FLAGS.video_file:
         dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)
+    elif FLAGS.camera_id >= 0:
+        dataset.set_camera(FLAGS.camera_id, FLAGS.frame_rate)
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)
@@ -135,7 +142,7 @@ def main():
                 'tracker': tracker_cfg, 'runtime': vars(options), 'threshold': FLAGS.threshold}
     runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, detector, mode='test',
                        settings=settings)
-    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.video_file is not None,
+    runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.image_dir is None,
                draw_threshold=FLAGS.draw_threshold, evaluate=False, resume=FLAGS.resume)
 
 

@@ -1,0 +1,83 @@
+"""Live input: a local MJPEG stream (the sample video over loopback HTTP, in real time) tracked by tools/infer_mot.py
+and stopped with SIGTERM keeps everything tracked up to then; a stream that stops sending is reported with its last
+frame; results are flushed while the stream runs."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+from conftest import PETS_DET, PETS_SEQ, REPO, run_tool
+from mjpeg_server import MJPEGServer
+
+VIDEO = os.path.join(PETS_SEQ, 'PETS09-S2L1.avi')
+NAME = 'PETS09-S2L1'  # the stream's name, from its address: its detections are {det_results_dir}/PETS09-S2L1.txt
+
+
+def infer(source_args, out, *overrides):
+    return ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_pets09_sample.yml', *source_args,
+            '--det_results_dir', os.path.dirname(PETS_DET), '--output_dir', str(out), '--save_videos', '-o',
+            'DeepSORT.reid=None', *overrides]
+
+
+def rows(path):
+    return np.loadtxt(path, delimiter=',', ndmin=2)
+
+
+def first_frames(table, last):
+    return table[table[:, 0] <= last]
+
+
+def test_stream_stopped_with_sigterm_keeps_what_was_tracked(tmp_path):
+    whole = tmp_path / 'file'
+    run_tool(*infer(['--video_file', VIDEO], whole))
+    out = tmp_path / 'live'
+    partial = out / 'mot_results' / (NAME + '.txt.partial')
+    with MJPEGServer(VIDEO, NAME, fps=25) as server:
+        proc = subprocess.Popen([sys.executable] + infer(['--video_file', server.url], out, 'flush_interval=0.5'),
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 120
+        while not (partial.exists() and partial.stat().st_size > 0) and proc.poll() is None and \
+                time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.)  # a second flush, appended to the first
+        flushed = rows(partial)
+        proc.send_signal(signal.SIGTERM)
+        log = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, log[-3000:]
+    assert not partial.exists()  # replaced by the complete results
+    live = rows(out / 'mot_results' / (NAME + '.txt'))
+    last = int(live[:, 0].max())
+    assert 20 < last < 795, log[-2000:]
+    # Online tracking on the same detections: what the stream gave up to its stop is what the file gives there,
+    # and the flushed rows are the start of it.
+    assert np.array_equal(live, first_frames(rows(whole / 'mot_results' / (NAME + '.txt')), last))
+    assert len(flushed) and np.array_equal(flushed, live[:len(flushed)])
+    assert np.unique(flushed[:, 0]).size >= 0.5 * 25 * 1.  # at least the frames of the second before the check
+    video = cv2.VideoCapture(str(out / 'mot_outputs' / (NAME + '_vis.mp4')))
+    assert video.get(cv2.CAP_PROP_FRAME_COUNT) >= last and video.read()[0]
+
+
+def test_stream_that_stops_sending_is_reported_with_its_last_frame(tmp_path):
+    out = tmp_path / 'live'
+    with MJPEGServer(VIDEO, NAME, fps=100, frames=60, connections=1) as server:
+        proc = run_tool(*infer(['--video_file', server.url], out, 'TestMOTDataset.reconnect_tries=2',
+                               'TestMOTDataset.stream_timeout=2'), check=False)
+        tries = server.served
+    assert proc.returncode == 1
+    result = out / 'mot_results' / (NAME + '.txt')
+    error = proc.stdout.strip().splitlines()[-1]
+    assert 'the stream stopped after frame 60 (2 reconnect tries got no frame)' in error and str(result) in error
+    assert proc.stdout.count('reconnecting (try') == 2 and tries == 3
+    live = rows(result)
+    assert live[:, 0].max() == 60 and not (out / 'mot_results' / (NAME + '.txt.partial')).exists()
+
+
+def test_camera_that_does_not_exist_is_named(tmp_path):
+    proc = run_tool(*infer(['--camera', '7'], tmp_path / 'out'), check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.strip().splitlines()[-1].endswith('camera7: cannot open camera 7 (no such device, or nothing '
+                                                         'answers there within 10.0 s)')
