@@ -59,6 +59,38 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert metrics(killed) == metrics(whole)
 
 
+def test_a_run_stopped_with_sigterm_keeps_what_it_tracked_and_resumes(tmp_path):
+    dets = detections(tmp_path)
+    whole = tmp_path / 'whole'
+    run_tool(*motion_only_eval(dets, whole))
+    out = tmp_path / 'stopped'
+    proc = subprocess.Popen([sys.executable] + motion_only_eval(dets, out), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    first = out / 'mot_manifests' / (SEQS[0] + '.json')
+    deadline = time.time() + 300
+    while not first.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    log = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 1
+    assert log.strip().splitlines()[-1].endswith('stopped by SIGTERM. The run stopped with 1 of 3 sequences '
+                                                 'finished; --resume tracks the others'), log[-2000:]
+    assert 'Traceback' not in log and 'OVERALL' not in log  # nothing evaluated
+    # between two frames of MOT17-04 (what it had is kept aside), or before it started; MOT17-05 never started
+    kept = sorted(os.listdir(out / 'mot_results'))
+    assert kept in ([SEQS[0] + '.txt', SEQS[1] + '.txt.partial'], [SEQS[0] + '.txt']), kept
+    assert 'Evaluate sequence: {}'.format(SEQS[2]) not in log
+
+    resumed = run_tool(*motion_only_eval(dets, out, '--resume')).stdout
+    assert 'Resumed 1 of 3 sequences (complete for these settings and inputs, not tracked again): {}; tracked: ' \
+        '{}, {}'.format(*SEQS) in resumed
+    assert sorted(os.listdir(out / 'mot_results')) == sorted(seq + '.txt' for seq in SEQS)  # no stale .partial
+    for seq in SEQS:
+        name = seq + '.txt'
+        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
+    assert metrics(out) == metrics(whole)
+
+
 def test_resume_tracks_again_what_changed(tmp_path):
     dets = detections(tmp_path)
     out = tmp_path / 'out'

@@ -76,8 +76,13 @@ def test_stream_that_stops_sending_is_reported_with_its_last_frame(tmp_path):
     assert live[:, 0].max() == 60 and not (out / 'mot_results' / (NAME + '.txt.partial')).exists()
 
 
-def test_camera_that_does_not_exist_is_named(tmp_path):
+def test_camera_or_stream_that_cannot_be_opened_is_named(tmp_path):
     proc = run_tool(*infer(['--camera', '7'], tmp_path / 'out'), check=False)
     assert proc.returncode == 1
-    assert proc.stdout.strip().splitlines()[-1].endswith('camera7: cannot open camera 7 (no such device, or nothing '
-                                                         'answers there within 10.0 s)')
+    assert proc.stdout.strip().splitlines()[-1].endswith('camera7: cannot open camera 7 (no such device, or in use)')
+    with MJPEGServer(VIDEO, NAME, connections=0) as server:  # answers every connection with 404
+        proc = run_tool(*infer(['--video_file', server.url], tmp_path / 'out', 'TestMOTDataset.stream_timeout=2'),
+                        check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.strip().splitlines()[-1].endswith('{}: cannot open stream {} (no answer within 2 s, or not a '
+                                                         'stream OpenCV reads)'.format(NAME, server.url))

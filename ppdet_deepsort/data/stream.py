@@ -67,8 +67,9 @@ class Stream:
                                        [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
         if not capture.isOpened():
             capture.release()
-            raise SequenceError("cannot open {} {} (no such device, or nothing answers there within {} s)".format(
-                'camera' if isinstance(self.source, int) else 'stream', self.source, self.timeout))
+            raise SequenceError("cannot open {}".format(
+                'camera {} (no such device, or in use)'.format(self.source) if isinstance(self.source, int) else
+                'stream {} (no answer within {:g} s, or not a stream OpenCV reads)'.format(self.source, self.timeout)))
         return capture
 
     def read(self, first=1):

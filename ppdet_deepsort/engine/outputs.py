@@ -95,6 +95,10 @@ class SequenceOutputs:
     def partial_path(self):
         return self.result_path + '.partial'
 
+    @property
+    def _partial_video(self):
+        return self.video_path[:-len('.mp4')] + '.partial.mp4'
+
     def add(self, frame_id, ids, tlwhs, scores):
         """Record one frame's reported tracks."""
         self.by_frame[frame_id] = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
@@ -150,8 +154,9 @@ class SequenceOutputs:
             if video:
                 self._close_video()
             write_mot_results(self.result_path, self.by_frame)
-            if self._flushed:
-                os.remove(self.partial_path)
+            for stale in (self.partial_path, self._partial_video):  # this run's flushes, or an earlier run's
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(stale)
             logger.info("MOT results saved in {}".format(self.result_path))
             if video:
                 os.replace(self._video_tmp, self.video_path)
@@ -197,9 +202,8 @@ class SequenceOutputs:
                     len(self.by_frame), self.partial_path))
             if self._writer is not None:
                 self._close_video()
-                video = self.video_path[:-len('.mp4')] + '.partial.mp4'
-                os.replace(self._video_tmp, video)
-                logger.warning("Partial video kept in {}".format(video))
+                os.replace(self._video_tmp, self._partial_video)
+                logger.warning("Partial video kept in {}".format(self._partial_video))
         except OSError as e:
             self.discard()
             logger.error("What was tracked could not all be kept: {}".format(output_error(self.partial_path, e)))
