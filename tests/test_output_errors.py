@@ -13,7 +13,7 @@ import sys
 import pytest
 from conftest import REPO, pets_clip, run_tool
 from test_distributed import det_dir, eval_args, launch
-from test_resume import SEQS, detections, metrics, motion_only_eval
+from test_resume import SEQS, assert_same_run, detections, motion_only_eval
 
 LIMIT = 1 << 20  # bytes: above MOT17-02's results (408 kB), below MOT17-04's (1.4 MB)
 
@@ -47,10 +47,7 @@ def check_stopped_then_resumed(tmp_path, dets, out, proc, cause):
     run_tool(*motion_only_eval(dets, whole))
     resumed = run_tool(*motion_only_eval(dets, out, '--resume')).stdout
     assert '{}: resumed'.format(SEQS[0]) in resumed
-    for seq in SEQS:
-        assert (out / 'mot_results' / (seq + '.txt')).read_bytes() == \
-            (whole / 'mot_results' / (seq + '.txt')).read_bytes()
-    assert metrics(out) == metrics(whole)
+    assert_same_run(out, whole)
 
 
 def test_file_size_limit_stops_the_run_naming_the_file(tmp_path):

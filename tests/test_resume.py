@@ -32,18 +32,32 @@ def metrics(out):
     return json.loads((out / 'mot_metrics.json').read_text())['metrics']
 
 
+def assert_same_run(out, whole):
+    """The result files and the metrics of ``out`` are those of the uninterrupted run in ``whole``."""
+    for seq in SEQS:
+        name = seq + '.txt'
+        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
+    assert metrics(out) == metrics(whole)
+
+
+def start_until(args, manifest, **output):
+    """A tool started in the background, once ``manifest`` (a sequence's, written when it is done) exists."""
+    proc = subprocess.Popen([sys.executable] + args, cwd=REPO, **(output or {'stdout': subprocess.DEVNULL,
+                                                                               'stderr': subprocess.DEVNULL}))
+    deadline = time.time() + 300
+    while not manifest.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    return proc
+
+
 def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     dets = detections(tmp_path)
     whole = tmp_path / 'whole'
     run_tool(*motion_only_eval(dets, whole))
 
     killed = tmp_path / 'killed'
-    proc = subprocess.Popen([sys.executable] + motion_only_eval(dets, killed), cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     first = killed / 'mot_manifests' / (SEQS[0] + '.json')
-    deadline = time.time() + 300
-    while not first.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
+    proc = start_until(motion_only_eval(dets, killed), first)
     proc.send_signal(signal.SIGKILL)  # right after the first sequence is done: as a crash or an OOM kill would
     proc.wait()
     assert first.exists() and not (killed / 'mot_manifests' / (SEQS[2] + '.json')).exists()
@@ -53,10 +67,7 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     for seq in SEQS[1:]:
         assert '{}: tracked again'.format(seq) in resumed and 'Evaluate sequence: {}'.format(seq) in resumed
     assert 'Evaluate sequence: {}'.format(SEQS[0]) not in resumed
-    for seq in SEQS:
-        name = seq + '.txt'
-        assert (killed / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
-    assert metrics(killed) == metrics(whole)
+    assert_same_run(killed, whole)
 
 
 def test_a_run_stopped_with_sigterm_keeps_what_it_tracked_and_resumes(tmp_path):
@@ -64,12 +75,8 @@ def test_a_run_stopped_with_sigterm_keeps_what_it_tracked_and_resumes(tmp_path):
     whole = tmp_path / 'whole'
     run_tool(*motion_only_eval(dets, whole))
     out = tmp_path / 'stopped'
-    proc = subprocess.Popen([sys.executable] + motion_only_eval(dets, out), cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    first = out / 'mot_manifests' / (SEQS[0] + '.json')
-    deadline = time.time() + 300
-    while not first.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
+    proc = start_until(motion_only_eval(dets, out), out / 'mot_manifests' / (SEQS[0] + '.json'),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     proc.send_signal(signal.SIGTERM)
     log = proc.communicate(timeout=120)[0]
     assert proc.returncode == 1
@@ -85,10 +92,7 @@ def test_a_run_stopped_with_sigterm_keeps_what_it_tracked_and_resumes(tmp_path):
     assert 'Resumed 1 of 3 sequences (complete for these settings and inputs, not tracked again): {}; tracked: ' \
         '{}, {}'.format(*SEQS) in resumed
     assert sorted(os.listdir(out / 'mot_results')) == sorted(seq + '.txt' for seq in SEQS)  # no stale .partial
-    for seq in SEQS:
-        name = seq + '.txt'
-        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
-    assert metrics(out) == metrics(whole)
+    assert_same_run(out, whole)
 
 
 def test_resume_tracks_again_what_changed(tmp_path):
@@ -118,13 +122,9 @@ def test_a_worker_killed_under_the_launcher_resumes_where_it_stopped(tmp_path):
     whole = tmp_path / 'whole'
     run_tool(*motion_only_eval(dets, whole))
     out, logs = tmp_path / 'killed', tmp_path / 'killed_logs'
-    proc = subprocess.Popen([sys.executable, '-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir',
-                             str(logs)] + motion_only_eval(dets, out), cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     first = out / 'mot_manifests' / (SEQS[2] + '.json')
-    deadline = time.time() + 300
-    while not first.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
+    proc = start_until(['-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir', str(logs)] +
+                       motion_only_eval(dets, out), first)
     worker = next(p for p in psutil.Process(proc.pid).children()
                   if p.environ().get('PADDLE_TRAINER_ID') == '1')
     worker.send_signal(signal.SIGKILL)  # worker 1, right after its first sequence: as an OOM kill would
@@ -144,7 +144,4 @@ def test_a_worker_killed_under_the_launcher_resumes_where_it_stopped(tmp_path):
     resumed_seqs, tracked = summary[0].split('not tracked again): ')[1].split('; tracked: ')
     assert sorted(resumed_seqs.split(', ')) == sorted(done)
     assert sorted(tracked.split(', ')) == sorted(set(SEQS) - set(done))
-    for seq in SEQS:
-        name = seq + '.txt'
-        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
-    assert metrics(out) == metrics(whole)
+    assert_same_run(out, whole)
