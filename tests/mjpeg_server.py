@@ -14,9 +14,10 @@ class MJPEGServer:
     Args:
         frames (int or None): frames sent on a connection before it is closed (None: the whole video).
         connections (int or None): connections served; later ones get 404 (None: any number).
+        hang (bool): after its frames, keep the connection open without sending (a stalled camera).
     """
 
-    def __init__(self, video, name, fps=25., frames=None, connections=None):
+    def __init__(self, video, name, fps=25., frames=None, connections=None, hang=False):
         self.name = name
         server = self
 
@@ -43,6 +44,8 @@ class MJPEGServer:
                                          % len(data) + data + b'\r\n')
                         sent += 1
                         time.sleep(1. / fps)
+                    if hang:
+                        server._stop.wait()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client went away
                 finally:

@@ -76,6 +76,26 @@ def test_stream_that_stops_sending_is_reported_with_its_last_frame(tmp_path):
     assert live[:, 0].max() == 60 and not (out / 'mot_results' / (NAME + '.txt.partial')).exists()
 
 
+def test_a_stalled_stream_stops_without_waiting_for_its_reconnect_tries(tmp_path):
+    out = tmp_path / 'live'
+    partial = out / 'mot_results' / (NAME + '.txt.partial')
+    with MJPEGServer(VIDEO, NAME, fps=100, frames=30, connections=1, hang=True) as server:
+        proc = subprocess.Popen([sys.executable] + infer(
+            ['--video_file', server.url], out, 'flush_interval=0.2', 'TestMOTDataset.reconnect_tries=10',
+            'TestMOTDataset.stream_timeout=2'), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 120
+        while not (partial.exists() and rows(partial)[:, 0].max() == 30) and proc.poll() is None and \
+                time.time() < deadline:
+            time.sleep(0.1)
+        stopped = time.time()
+        proc.send_signal(signal.SIGTERM)
+        log = proc.communicate(timeout=60)[0]
+    # the read in progress times out (2 s), then the stop ends the stream instead of 10 tries of 2 s or more
+    assert time.time() - stopped < 8, log[-2000:]
+    assert proc.returncode == 0 and 'stopped by SIGTERM after frame 30' in log
+    assert rows(out / 'mot_results' / (NAME + '.txt'))[:, 0].max() == 30
+
+
 def test_camera_or_stream_that_cannot_be_opened_is_named(tmp_path):
     proc = run_tool(*infer(['--camera', '7'], tmp_path / 'out'), check=False)
     assert proc.returncode == 1

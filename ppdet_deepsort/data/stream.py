@@ -4,7 +4,7 @@ rtsp://...`` or ``http://...``, e.g. an IP camera's MJPEG).
 It has no length: frames are numbered from 1 as they arrive and the sequence ends when the run is stopped
 (Ctrl-C, SIGTERM) or when the stream stops sending and ``reconnect_tries`` reconnections in a row get no frame;
 that end is raised as :class:`StreamEnded`, which names the last frame tracked. A frame counts as missing after
-``timeout`` seconds without one. Frames missed while reconnecting are gone (the stream is live), so the numbering
+``timeout`` seconds without one; a stop asked for meanwhile ends the reading there instead of reconnecting. Frames missed while reconnecting are gone (the stream is live), so the numbering
 goes on from the last frame tracked.
 """
 
@@ -51,6 +51,7 @@ class Stream:
 
     def __init__(self, source, frame_rate=-1, reconnect_tries=3, timeout=10.):
         self.source = source
+        self.interrupted = lambda: False  # the runner's: whether the run is stopping
         self.name = self.name_of(source)
         self.reconnect_tries, self.timeout = reconnect_tries, timeout
         # Kept for the first read: a second connection would start later in the stream (or not be let in).
@@ -87,6 +88,8 @@ class Stream:
                     frame_id, failed = frame_id + 1, 0
                     yield frame_id, image
                     continue
+                if self.interrupted():  # a stop asked for while the stream was silent: no more tries
+                    return
                 if failed == self.reconnect_tries:
                     raise StreamEnded("{} {}: the stream stopped after frame {}{}".format(
                         'camera' if isinstance(self.source, int) else 'stream', self.source, frame_id,

@@ -19,7 +19,7 @@ import contextlib
 import os
 import resource
 import shutil
-import time
+import threading
 
 import cv2
 import numpy as np
@@ -59,7 +59,7 @@ def _why_not_written(path):
 
 class SequenceOutputs:
     """Collects one sequence's tracks and annotated frames; :meth:`commit`, :meth:`abort` or :meth:`discard` at
-    the end. ``flush_interval`` (seconds, or None): append the results to ``{seq}.txt.partial`` at least that
+    the end. ``flush_interval`` (seconds, or None): a thread appends the results to ``{seq}.txt.partial`` that
     often (for live streams)."""
 
     def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30,
@@ -74,14 +74,20 @@ class SequenceOutputs:
         self._drawer = TrackDrawer(trail) if save_images or save_videos else None
         self._writer = None
         self._video_frames, self._video_size = 0, -1
-        self._flush_interval = flush_interval
-        self._flushed, self._last_flush = [], time.monotonic()  # frames appended to .partial, and when
+        self._lock = threading.Lock()  # by_frame and the frames not yet flushed, shared with the flushing thread
+        self._pending, self._flush_error, self._flusher = [], None, None
         for folder in [os.path.dirname(self.result_path)] + [self.vis_dir] * save_images + \
                 [os.path.dirname(self.video_path)] * save_videos:
             try:
                 os.makedirs(folder, exist_ok=True)
             except OSError as e:
                 raise output_error(folder, e) from None
+        if flush_interval is not None:
+            # A thread, so that a stream that stalls still has its last frames on the disk within the interval.
+            self._closing = threading.Event()
+            self._flusher = threading.Thread(target=self._flush_every, args=(flush_interval,), daemon=True,
+                                             name='flush-results')
+            self._flusher.start()
 
     @staticmethod
     def result_file(output_dir, seq_name):
@@ -100,24 +106,39 @@ class SequenceOutputs:
         return self.video_path[:-len('.mp4')] + '.partial.mp4'
 
     def add(self, frame_id, ids, tlwhs, scores):
-        """Record one frame's reported tracks."""
-        self.by_frame[frame_id] = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
-                                   np.asarray(scores, np.float64))
-        if self._flush_interval is not None and time.monotonic() - self._last_flush >= self._flush_interval:
-            self.flush()
+        """Record one frame's reported tracks.
 
-    def flush(self):
-        """Append the frames recorded since the last flush to ``{seq}.txt.partial`` and sync it to the disk."""
-        new = sorted(set(self.by_frame).difference(self._flushed))
-        try:
-            with open(self.partial_path, 'a' if self._flushed else 'w') as f:
-                f.writelines(_lines(self.by_frame, new))
-                f.flush()
-                os.fsync(f.fileno())
-        except OSError as e:
-            raise output_error(self.partial_path, e) from None
-        self._flushed.extend(new)
-        self._last_flush = time.monotonic()
+        Raises:
+            OutputError: the last flush failed.
+        """
+        if self._flush_error is not None:
+            raise self._flush_error
+        tracks = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
+                  np.asarray(scores, np.float64))
+        with self._lock:
+            self.by_frame[frame_id] = tracks
+            self._pending.append(frame_id)
+
+    def _flush_every(self, interval):
+        appended = False
+        while not self._closing.wait(interval):
+            with self._lock:
+                lines = list(_lines(self.by_frame, self._pending))
+                self._pending = []
+            try:
+                with open(self.partial_path, 'a' if appended else 'w') as f:
+                    f.writelines(lines)
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError as e:
+                self._flush_error = output_error(self.partial_path, e)
+                return
+            appended = True
+
+    def _stop_flushing(self):
+        if self._flusher is not None and self._flusher.is_alive():
+            self._closing.set()
+            self._flusher.join()
 
     def draw(self, frame_id, image, ids, tlwhs, scores, fps=None):
         """Save the frame annotated with the given tracks (as image and/or video frame)."""
@@ -149,6 +170,7 @@ class SequenceOutputs:
         Raises:
             OutputError: a file could not be written; what this sequence half wrote is removed (:meth:`discard`).
         """
+        self._stop_flushing()
         try:
             video = self._writer is not None
             if video:
@@ -187,6 +209,7 @@ class SequenceOutputs:
 
     def discard(self):
         """A write failed: remove the temporary video (what was half written); results already in place stay."""
+        self._stop_flushing()
         if self._writer is not None:
             self._writer.release()
             self._writer = None
@@ -195,6 +218,7 @@ class SequenceOutputs:
 
     def abort(self):
         """The sequence failed or was stopped: keep what was tracked under ``.partial`` names (if anything was)."""
+        self._stop_flushing()
         try:
             if self.by_frame:
                 write_mot_results(self.partial_path, self.by_frame)

@@ -270,6 +270,8 @@ class SDERunner:
             raise SequenceError("{}: the {} needs the frames, but the sequence has none (no img1/ or video)".format(
                 seq.name, 'detector' if self.detector is not None else 'ReID model' if self.embedder is not None
                 else 'camera-motion compensation'))
+        if seq.is_live:
+            seq.interrupted = lambda: stop.reason is not None  # read in another thread: the local flag only
         frames = read_ahead(self._prepared(seq, self.dataset.frames(seq, with_images=needs_pixels or draw)),
                             self.read_ahead)
         # Seconds per stage: reading (decode, saved detections, crops: waiting for them when reading ahead),
@@ -285,8 +287,6 @@ class SDERunner:
                 if stop.check():
                     if not seq.is_live:  # a live stream ends here; a file's tracks so far are only a part
                         raise _Stopped(frame_id)
-                    logger.info("{}: {} after frame {}: its results are the frames tracked until then".format(
-                        seq.name, stop.reason, n))
                     break
                 n += 1
                 stages['read'] += arrived - mark
@@ -320,6 +320,9 @@ class SDERunner:
             ended = str(e)
         finally:
             progress.close()
+        if seq.is_live and stop.reason:
+            logger.info("{}: {} after frame {}: its results are the frames tracked until then".format(
+                seq.name, stop.reason, n))
         if any(self.interpolation):
             before = sum(len(v[0]) for v in outputs.by_frame.values())
             outputs.by_frame = interpolate_tracks(outputs.by_frame, *self.interpolation)
