@@ -2,7 +2,9 @@
 
 Per frame: detections (saved ones from the dataset, or a detector's) -> ReID embeddings of their crops
 (if a ReID model is configured) -> tracker -> reported tracks -> results file, annotated frames/video.
-Each sequence gets a fresh tracker. A sequence that fails is reported and skipped; the others go on.
+Each sequence gets a fresh tracker. A sequence that fails is reported and skipped; the others go on. A write that
+fails (full disk), SIGTERM or Ctrl-C stops the whole run between two frames instead (:mod:`.stop`), since every later
+sequence would fail alike; a live input (:mod:`..data.stream`) ends there with its results in place.
 """
 
 import time
@@ -53,6 +55,14 @@ class _Stopped(Exception):
     def __init__(self, frame_id):
         super().__init__(frame_id)
         self.frame_id = frame_id
+
+
+class _Outcome:
+    """How a worker's sequences went: {name: result file} finished, {name: error} failed, {name: timings}
+    tracked, {name: Sequence} opened."""
+
+    def __init__(self):
+        self.finished, self.failed, self.stats, self.opened = {}, {}, {}, {}
 
 
 class SDERunner:
@@ -153,14 +163,15 @@ class SDERunner:
         if size > 1:
             logger.info("Worker {} of {} tracks {} of the {} sequences: {}".format(
                 rank, size, len(mine), len(names), ', '.join(mine) or 'none'))
-        finished, failed, stats, opened = {}, {}, {}, {}
-        with RunStop(size) as stop:
+        outcome = _Outcome()
+        with RunStop(rank, size) as stop:
             for name in mine:
                 if stop.check():
-                    failed[name] = 'not tracked: {}'.format(stop.reason)
+                    outcome.failed[name] = 'not tracked: {}'.format(stop.reason)
                     continue
-                self._run_sequence(name, output_dir, save_images, save_videos, draw_threshold, resume, stop,
-                                   finished, failed, stats, opened)
+                self._run_sequence(name, output_dir, stop, outcome, resume, save_images=save_images,
+                                   save_videos=save_videos, draw_threshold=draw_threshold)
+        finished, failed, stats, opened = outcome.finished, outcome.failed, outcome.stats, outcome.opened
         reason, total = stop.reason, len(mine)
         if size > 1 and not stop.by_signal:
             # Every worker learns every sequence's outcome, so all exit alike; rank 0 alone reports. After a
@@ -185,13 +196,13 @@ class SDERunner:
                 len(failed), len(failed) + len(finished), '; '.join('{}: {}'.format(k, v) for k, v in failed.items())))
         return stats
 
-    def _run_sequence(self, name, output_dir, save_images, save_videos, draw_threshold, resume, stop, finished,
-                      failed, stats, opened):
-        """Track one sequence into ``output_dir`` and record its outcome in the dicts given. A failed write stops
-        the run (every later one would fail alike); any other error fails this sequence only."""
+    def _run_sequence(self, name, output_dir, stop, outcome, resume, save_images, save_videos, draw_threshold):
+        """Track one sequence into ``output_dir`` and record how it went in ``outcome``. A failed write stops the
+        run (every later one would fail alike); any other error fails this sequence only."""
+        finished, failed, stats = outcome.finished, outcome.failed, outcome.stats
         outputs = None
         try:
-            seq = opened[name] = self.dataset.sequence(name)
+            seq = outcome.opened[name] = self.dataset.sequence(name)
             result_path = SequenceOutputs.result_file(output_dir, seq.name)
             inputs = None if seq.is_live else manifest.sequence_inputs(
                 seq, self.dataset.det_file(seq) if self.dataset.det_results_dir else None)
@@ -216,7 +227,7 @@ class SDERunner:
                                                                             stats[name]['frames'], result_path)
         except OutputError as e:
             failed[name] = str(e)
-            stop.request('{}{}'.format('worker {}: '.format(world()[0]) if world()[1] > 1 else '', e))
+            stop.request(str(e))
             if outputs is not None:
                 outputs.discard()
         except _Stopped as e:

@@ -24,14 +24,14 @@ class RunStop:
     """Why the run stops early, or None: a context that catches SIGTERM and SIGINT while it is open.
 
     Args:
-        workers (int): workers of the run (1 without the launcher).
+        rank (int), workers (int): this worker's rank and the number of workers (0, 1 without the launcher).
         poll_seconds (float): at most this long between two looks at the other workers' requests.
     """
 
-    def __init__(self, workers=1, poll_seconds=0.5):
+    def __init__(self, rank=0, workers=1, poll_seconds=0.5):
         self.reason = None
         self.by_signal = False
-        self._store = None
+        self._rank, self._store = rank, None
         if workers > 1:
             from paddle.base import core
             self._store = core.create_or_get_global_tcp_store()
@@ -55,7 +55,10 @@ class RunStop:
             self.reason, self.by_signal = 'stopped by {}'.format(signal.Signals(signum).name), True
 
     def request(self, reason):
-        """Stop this run, and the other workers' with it, because of ``reason`` (one line)."""
+        """Stop this run, and the other workers' with it, because of ``reason`` (one line; under the launcher it
+        gets this worker's rank)."""
+        if self._store is not None:
+            reason = 'worker {}: {}'.format(self._rank, reason)
         if self.reason is None:
             self.reason = reason
         if self._store is not None:
