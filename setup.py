@@ -51,7 +51,7 @@ setup(
     extras_require={
         # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
         'cpu': ['paddlepaddle>=3'],
-        'test': ['paddlepaddle>=3', 'pytest'],
+        'test': ['paddlepaddle>=3', 'pytest', 'psutil'],  # psutil: to find a launcher's worker to kill
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -73,7 +73,7 @@ class Stream:
                 'stream {} (no answer within {:g} s, or not a stream OpenCV reads)'.format(self.source, self.timeout)))
         return capture
 
-    def read(self, first=1):
+    def read(self):
         """Yield (frame id, BGR image) as frames arrive, numbered from 1.
 
         Raises:
