@@ -11,13 +11,14 @@ meet at the final gather, where rank 0 reports why. After a signal the others ma
 terminates every worker when one dies), so each worker then reports for itself and none waits for them.
 """
 
+import itertools
 import signal
 import threading
 import time
 
 __all__ = ['RunStop']
 
-_KEY = 'ppdet_deepsort/stop'
+_RUNS = itertools.count()  # every worker runs the same runs in the same order: the n-th shares its key
 
 
 class RunStop:
@@ -32,6 +33,7 @@ class RunStop:
         self.reason = None
         self.by_signal = False
         self._rank, self._store = rank, None
+        self._key = 'ppdet_deepsort/stop/{}'.format(next(_RUNS))  # a stopped run does not stop the next one
         if workers > 1:
             from paddle.base import core
             self._store = core.create_or_get_global_tcp_store()
@@ -62,13 +64,13 @@ class RunStop:
         if self.reason is None:
             self.reason = reason
         if self._store is not None:
-            self._store.set(_KEY + '/reason', reason.encode())
-            self._store.add(_KEY, 1)
+            self._store.set(self._key + '/reason', reason.encode())
+            self._store.add(self._key, 1)
 
     def check(self):
         """The reason to stop now, or None."""
         if self.reason is None and self._store is not None and time.monotonic() >= self._next_poll:
             self._next_poll = time.monotonic() + self._poll_seconds
-            if self._store.add(_KEY, 0) > 0:
-                self.reason = bytes(self._store.get(_KEY + '/reason')).decode(errors='replace')
+            if self._store.add(self._key, 0) > 0:
+                self.reason = bytes(self._store.get(self._key + '/reason')).decode(errors='replace')
         return self.reason
