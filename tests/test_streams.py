@@ -17,10 +17,10 @@ VIDEO = os.path.join(PETS_SEQ, 'PETS09-S2L1.avi')
 NAME = 'PETS09-S2L1'  # the stream's name, from its address: its detections are {det_results_dir}/PETS09-S2L1.txt
 
 
-def infer(source_args, out, *overrides):
+def infer(source_args, out, *overrides, video=True):
     return ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_pets09_sample.yml', *source_args,
-            '--det_results_dir', os.path.dirname(PETS_DET), '--output_dir', str(out), '--save_videos', '-o',
-            'DeepSORT.reid=None', *overrides]
+            '--det_results_dir', os.path.dirname(PETS_DET), '--output_dir', str(out)] + ['--save_videos'] * video + \
+        ['-o', 'DeepSORT.reid=None', *overrides]
 
 
 def rows(path):
@@ -64,8 +64,9 @@ def test_stream_stopped_with_sigterm_keeps_what_was_tracked(tmp_path):
 def test_stream_that_stops_sending_is_reported_with_its_last_frame(tmp_path):
     out = tmp_path / 'live'
     with MJPEGServer(VIDEO, NAME, fps=100, frames=60, connections=1) as server:
+        # no video and no ReID model: nothing needs the pixels, yet the stream's frames are what is tracked
         proc = run_tool(*infer(['--video_file', server.url], out, 'TestMOTDataset.reconnect_tries=2',
-                               'TestMOTDataset.stream_timeout=2'), check=False)
+                               'TestMOTDataset.stream_timeout=2', video=False), check=False)
         tries = server.served
     assert proc.returncode == 1
     result = out / 'mot_results' / (NAME + '.txt')
@@ -106,3 +107,18 @@ def test_camera_or_stream_that_cannot_be_opened_is_named(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout.strip().splitlines()[-1].endswith('{}: cannot open stream {} (no answer within 2 s, or not a '
                                                          'stream OpenCV reads)'.format(NAME, server.url))
+
+
+def test_workers_share_live_inputs_without_opening_them():
+    from ppdet_deepsort.data import MOTDetResultsDataset
+    from ppdet_deepsort.data.stream import Stream
+    from ppdet_deepsort.engine import SDERunner
+    from ppdet_deepsort.utils.distributed import shard
+
+    with MJPEGServer(VIDEO, NAME, connections=1) as server:  # a camera that lets in one reader
+        dataset = MOTDetResultsDataset()
+        dataset.set_videos([server.url, VIDEO.replace(NAME, 'missing')])
+        counts = SDERunner(dataset, None)._frame_counts(dataset.sequences())
+        assert server.served == 0  # its one connection is left for the worker that tracks it
+    assert counts == {NAME: len(Stream.frame_ids), 'missing': 0}
+    assert shard(counts, 0, 2) == [NAME] and shard(counts, 1, 2) == ['missing']

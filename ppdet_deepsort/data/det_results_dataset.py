@@ -151,6 +151,10 @@ class MOTDetResultsDataset(DetDataset):
             return builder(path, frame_rate)
         return Sequence.from_dir(os.path.join(self.root, name))
 
+    def is_live(self, name):
+        """Whether sequence ``name`` is a camera or a stream (set by ``set_camera`` or ``set_videos``)."""
+        return name in self._given and self._given[name][0] == self._stream
+
     def det_file(self, seq):
         return os.path.join(self.det_results_dir, seq.name + '.txt')
 
@@ -166,10 +170,11 @@ class MOTDetResultsDataset(DetDataset):
     def frames(self, seq, with_images=True):
         """Yield (frame_id, BGR image or None, tlwh N x 4, score N) for each frame of ``seq``.
 
-        Without ``det_results_dir`` the detections are empty (a detector supplies them).
+        Without ``det_results_dir`` the detections are empty (a detector supplies them). A live input is read even
+        without ``with_images``: its frames are those that arrive.
         """
         dets = self.detections(seq)
-        if with_images:
+        if with_images or seq.is_live:
             frames = seq.read()
         else:
             frames = ((frame_id, None) for frame_id in seq.frame_ids)

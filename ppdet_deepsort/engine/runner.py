@@ -17,7 +17,7 @@ from ..boxes import tlwh_to_xyxy
 from ..data import GroundTruth, MOTDetResultsDataset, read_mot_results
 from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
-from ..data.stream import StreamEnded
+from ..data.stream import Stream, StreamEnded
 from ..errors import ConfigError, MOTFileError, OutputError, RunError, SequenceError, WeightsError
 from ..inference import RuntimeOptions
 from ..inference.detector import detector_from_config
@@ -181,9 +181,9 @@ class SDERunner:
             reason, total = next((r[3] for r in reports if r[3]), None), len(names)
         if rank == 0 or stop.by_signal:
             if resume:  # said here too: under the launcher only rank 0's log is shown
+                resumed = [n for n in finished if n not in stats]
                 logger.info("Resumed {} of {} sequences (complete for these settings and inputs, not tracked again): "
-                            "{}; tracked: {}".format(len(finished) - len(stats), total,
-                                                     ', '.join(n for n in finished if n not in stats) or 'none',
+                            "{}; tracked: {}".format(len(resumed), total, ', '.join(resumed) or 'none',
                                                      ', '.join(stats) or 'none'))
             self._log_speed(stats, size)
             if evaluate and not reason:
@@ -251,9 +251,13 @@ class SDERunner:
 
     def _frame_counts(self, names):
         """Frames of each sequence, to balance the workers; a sequence that cannot be opened counts 0 (its
-        worker reports the error)."""
+        worker reports the error). A live input is not opened for it (a camera may let in one reader only): it
+        counts as endless, so that each goes to a worker of its own while there are enough."""
         counts = {}
         for name in names:
+            if self.dataset.is_live(name):
+                counts[name] = len(Stream.frame_ids)
+                continue
             try:
                 counts[name] = len(self.dataset.sequence(name).frame_ids)
             except (SequenceError, OSError):

@@ -16,6 +16,10 @@ import signal
 import threading
 import time
 
+from ppdet.utils.logger import setup_logger
+
+logger = setup_logger(__name__)
+
 __all__ = ['RunStop']
 
 _RUNS = itertools.count()  # every worker runs the same runs in the same order: the n-th shares its key
@@ -71,6 +75,11 @@ class RunStop:
         """The reason to stop now, or None."""
         if self.reason is None and self._store is not None and time.monotonic() >= self._next_poll:
             self._next_poll = time.monotonic() + self._poll_seconds
-            if self._store.add(self._key, 0) > 0:
-                self.reason = bytes(self._store.get(self._key + '/reason')).decode(errors='replace')
+            try:
+                if self._store.add(self._key, 0) > 0:
+                    self.reason = bytes(self._store.get(self._key + '/reason')).decode(errors='replace')
+            except (ValueError, RuntimeError) as e:
+                # paddle's store raises on an interrupted receive (EINTR, seen while reading a live stream):
+                # a look that failed is taken again at the next poll, it must not end the run.
+                logger.debug("stop poll failed, retried: {}".format(e))
         return self.reason
