@@ -1,15 +1,14 @@
 """Registers ppdet-deepsort's components in ppdet whenever a program imports ppdet, with no import in the program.
 
 ppdet has no plugin entry point, so the installed ``ppdet_deepsort_autoload.pth`` calls :func:`install` at Python
-start-up (unless ``PPDET_DEEPSORT_AUTOLOAD`` is 0, false, no or off). That adds one import finder and imports
-nothing else: a program that never imports ppdet pays for this small module only. When a program imports
-ppdet, the finder lets ppdet's own import run and then imports ``ppdet_deepsort``, which registers its
-components. ``ppdet.core.workspace``, the registry, is imported by ``ppdet/__init__.py`` itself; waiting for
+start-up (unless ``PPDET_DEEPSORT_AUTOLOAD`` is 0, false, no or off); ``import ppdet_deepsort`` calls it too. That
+adds one import finder and imports nothing else: a program that never imports ppdet pays for this small module
+only. When a program imports ppdet, the finder lets ppdet's own import run and then imports
+``ppdet_deepsort.adapter``, which registers the components. ``ppdet.core.workspace``, the registry, is imported by ``ppdet/__init__.py`` itself; waiting for
 that file to finish, rather than for the registry module alone, lets the plugin import the rest of ppdet
 without meeting a half-initialized package.
 
-This module is outside the ``ppdet_deepsort`` package because importing anything inside it runs the package's
-``__init__``, which imports ppdet.
+This module is outside the ``ppdet_deepsort`` package so that the start-up hook runs no package ``__init__``.
 """
 
 import sys
@@ -17,7 +16,7 @@ import sys
 __all__ = ['install']
 
 _HOST = 'ppdet'
-_PLUGIN = 'ppdet_deepsort'
+_PLUGIN = 'ppdet_deepsort.adapter'
 
 
 class _AfterHostImport:
@@ -57,7 +56,7 @@ def _register():
 
 def install():
     """Register the plugin once ppdet is imported (at once if it already is)."""
-    if _HOST in sys.modules:
+    if sys.modules.get(_HOST) is not None:  # None: a program that blocks ppdet's import
         _register()
     elif not any(isinstance(finder, _AfterHostImport) for finder in sys.meta_path):
         sys.meta_path.insert(0, _AfterHostImport())

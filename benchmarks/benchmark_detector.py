@@ -32,14 +32,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 import paddle  # noqa: E402
 from ppdet.core.workspace import create, load_config  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
-from ppdet_deepsort.inference.detector import (Detector, build_transforms, compare_boxes, detector_model,  # noqa
-                                               input_shape, outputs_scaled)
+from ppdet_deepsort.adapter.builders import build_transforms  # noqa: E402
+from ppdet_deepsort.inference.detector import (Detector, compare_boxes, detector_model, input_shape,  # noqa: E402
+                                               outputs_scaled)
 from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
-from ppdet_deepsort.utils.cli import logs_to_stderr  # noqa: E402
+from ppdet_deepsort.adapter.cli import logs_to_stderr  # noqa: E402
 from ppdet_deepsort.utils.random_weights import randomize_detector  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))

@@ -22,9 +22,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import numpy as np  # noqa: E402
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet_deepsort.metrics import METRICS, evaluate  # noqa: E402
-from ppdet_deepsort.utils.cli import logs_to_stderr  # noqa: E402
+from ppdet_deepsort.adapter.cli import logs_to_stderr  # noqa: E402
 
 from eval_mot_results import load, sequence_names  # noqa: E402
 

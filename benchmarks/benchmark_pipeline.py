@@ -20,14 +20,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
-from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.adapter.runs import runner_from_config  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
-from ppdet_deepsort.inference.embedder import load_reid, reid_model  # noqa: E402
+from ppdet_deepsort.adapter.builders import load_reid  # noqa: E402
+from ppdet_deepsort.inference.embedder import reid_model  # noqa: E402
 from ppdet_deepsort.inference.first_call import cpu_name, cpu_supports_bf16  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool, set_device  # noqa: E402
+from ppdet_deepsort.adapter.cli import ArgsParser, load_cfg, logs_to_stderr, run_tool, set_device  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 
@@ -80,7 +81,7 @@ def per_backend(config, opt, backends):
     runs = {}
     for backend in backends:
         keys = {} if backend == 'default' else dict(zip(('reid_backend', 'reid_precision'), backend.split(':')))
-        runner = SDERunner.from_config(load_cfg(config, dict(opt, **keys)), mode='eval')
+        runner = runner_from_config(load_cfg(config, dict(opt, **keys)), mode='eval')
         with tempfile.TemporaryDirectory() as out:
             stats = runner.run(out, save_videos=True, evaluate=False)
             name = next(iter(stats))
@@ -107,7 +108,7 @@ def main():
     backends = per_backend(args.config, args.opt or {}, args.backends)
     cfg = load_cfg(args.config, args.opt)
     set_device(cfg)
-    runner = SDERunner.from_config(cfg, mode='eval')
+    runner = runner_from_config(cfg, mode='eval')
     runs = {}
     for label, depth in (('in_line', 0), ('read_ahead', runner.read_ahead or 4)):
         runner.read_ahead = depth

@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 import paddle  # noqa: E402
 from ppdet.modeling.reid.pyramidal_embedding import PCBPyramid  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
@@ -35,9 +35,9 @@ from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
 from ppdet_deepsort.inference.embedder import reid_model  # noqa: E402
 from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.reid.osnet import OSNetEmbedding  # noqa: E402
-from ppdet_deepsort.reid.pcb_pyramid import PCBPyramidEmbedding  # noqa: E402
+from ppdet_deepsort.adapter.pcb_pyramid import PCBPyramidEmbedding  # noqa: E402
 from ppdet_deepsort.reid.weights import load_state_dict  # noqa: E402
-from ppdet_deepsort.utils.cli import logs_to_stderr  # noqa: E402
+from ppdet_deepsort.adapter.cli import logs_to_stderr  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 SEQ = os.path.join(REPO, 'dataset/mot/PETS09/images/train/PETS09-S2L1')

@@ -36,15 +36,16 @@ import yaml
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.core.workspace import load_config  # noqa: E402
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
-from ppdet_deepsort.data import GroundTruth, MOTDetResultsDataset, read_mot_results  # noqa: E402
-from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.adapter.datasets import MOTDetResultsDataset  # noqa: E402
+from ppdet_deepsort.data import GroundTruth, read_mot_results  # noqa: E402
+from ppdet_deepsort.engine.runner import SDERunner  # noqa: E402
 from ppdet_deepsort.metrics import evaluate  # noqa: E402
-from ppdet_deepsort.inference.embedder import embedder_from_config  # noqa: E402
+from ppdet_deepsort.adapter.builders import embedder_from_config  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
-from ppdet_deepsort.utils.cli import logs_to_stderr, run_tool  # noqa: E402
+from ppdet_deepsort.adapter.cli import logs_to_stderr, run_tool  # noqa: E402
 
 DEV = os.path.join(REPO, 'tests', 'data', 'dev')
 CONFIGS = os.path.join(REPO, 'configs', 'mot', 'deepsort')
@@ -215,7 +216,7 @@ def run_plugin(params, dataset, embedder, sequences, work, interpolation=(0, 0.)
 
 def run_builtin(dataset, embedder, sequences, work, input_size):
     """ppdet's DeepSORTTracker with PaddleDetection's settings, same frames, detections and embeddings."""
-    from ppdet_deepsort.engine import write_mot_results
+    from ppdet_deepsort.engine.outputs import write_mot_results
     out = tempfile.mkdtemp(dir=work)
     for name, _, _ in sequences:
         seq = dataset.sequence(name)

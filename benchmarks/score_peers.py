@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dev_variants import input_hashes  # noqa: E402
 from quality_tracker import hard_datasets, score  # noqa: E402
 from ppdet_deepsort.utils.atomic import atomic_write  # noqa: E402
-from ppdet_deepsort.utils.cli import run_tool  # noqa: E402
+from ppdet_deepsort.adapter.cli import run_tool  # noqa: E402
 
 PEERS = os.path.join(REPO, 'tests', 'data', 'dev', 'peers', 'variants')
 

@@ -1,6 +1,6 @@
 """The errors the plugin raises for problems a user can fix: each message names the key, file, line or model and
 what was expected. The tools end on one of them with that one line and exit status 1 instead of a traceback
-(:func:`.utils.cli.run_tool`); a runner reports a failed sequence by it and goes on with the others.
+(:func:`.adapter.cli.run_tool`); a runner reports a failed sequence by it and goes on with the others.
 
 The classes also derive from the built-in error that fits (ValueError for bad values, RuntimeError for failures),
 so code that catches those keeps working.

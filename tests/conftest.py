@@ -14,7 +14,7 @@ MOT17 = os.path.join(DATA, 'MOT17', 'train')
 DEV = os.path.join(DATA, 'dev')  # the dev split: MOT17-dev, PETS09-S2L1 1-399 gt, peers' results
 
 sys.path.insert(0, REPO)
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
 
 

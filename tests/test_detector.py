@@ -39,7 +39,8 @@ import sys
 sys.path.insert(0, {repo!r})
 import cv2, paddle, ppdet_deepsort
 from ppdet.core.workspace import load_config, create
-from ppdet_deepsort.inference.detector import Detector, build_transforms
+from ppdet_deepsort.adapter.builders import build_transforms
+from ppdet_deepsort.inference.detector import Detector
 from ppdet_deepsort.utils.random_weights import randomize_detector
 cfg = load_config({config!r})
 paddle.seed(0)

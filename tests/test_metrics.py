@@ -10,7 +10,7 @@ import pytest
 from conftest import DATA, DEV, MOT17, REPO, det_stream
 
 from ppdet_deepsort.data import read_mot_results
-from ppdet_deepsort.engine import write_mot_results
+from ppdet_deepsort.engine.outputs import write_mot_results
 from ppdet_deepsort.data import GroundTruth
 from ppdet_deepsort.metrics import METRICS, evaluate
 

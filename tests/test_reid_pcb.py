@@ -14,7 +14,7 @@ from ppdet.modeling.reid.pyramidal_embedding import PCBPyramid
 from ppdet_deepsort.reid.crops import crop_batch
 from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.embedder import reid_model
-from ppdet_deepsort.reid.pcb_pyramid import PCBPyramidEmbedding
+from ppdet_deepsort.adapter.pcb_pyramid import PCBPyramidEmbedding
 from ppdet_deepsort.errors import WeightsError
 from ppdet_deepsort.reid.weights import load_state_dict
 

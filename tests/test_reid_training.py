@@ -15,10 +15,10 @@ from conftest import DEV, REPO, pets_clip, run_tool
 
 from ppdet.core.workspace import create, load_config, merge_config
 
-from ppdet_deepsort.data import MOTIdentityCrops, pk_batches
+from ppdet_deepsort.adapter.identity_crops import MOTIdentityCrops, pk_batches
 from ppdet_deepsort.errors import SequenceError
 from ppdet_deepsort.reid.losses import batch_hard_triplet_loss
-from ppdet_deepsort.reid.retrieval import query_mask, retrieval_metrics
+from ppdet_deepsort.adapter.retrieval import query_mask, retrieval_metrics
 
 CONFIG = 'configs/mot/deepsort/reid/osnet_x0_25_finetune.yml'
 GT = os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt')
@@ -135,7 +135,8 @@ def test_retrieval_metrics_match_a_direct_count():
 def test_pcb_pyramid_trains_with_resized_heads_and_still_loads_for_tracking(tmp_path):
     """PCB Pyramid's 21 branch classifiers are re-sized for the data; its checkpoint loads into a tracking
     PCBPyramidEmbedding (751-identity heads, as PaddleDetection's weights) and embeds the same."""
-    from ppdet_deepsort.reid import PCBPyramidEmbedding, ReIDClassifier
+    from ppdet_deepsort.adapter.classifier import ReIDClassifier
+    from ppdet_deepsort.adapter.pcb_pyramid import PCBPyramidEmbedding
     from ppdet_deepsort.reid.crops import crop_batch
     from ppdet_deepsort.reid.weights import load_state_dict
     dataset = pets_crops(frame_range=[1, 10])

@@ -11,7 +11,7 @@ import paddle.nn as nn
 import pytest
 from conftest import REPO
 
-from ppdet_deepsort.deploy.export import export_reid
+from ppdet_deepsort.export.tracing import export_reid
 from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.backends import OnnxRuntimeBackend
 from ppdet_deepsort.inference import embedder as embedder_module
@@ -20,7 +20,7 @@ from ppdet_deepsort.errors import ConfigError, ConversionError
 from ppdet_deepsort.inference.onnx_models import onnx_model
 from ppdet_deepsort.reid.osnet import OSNetEmbedding
 from ppdet_deepsort.reid.weights import load_state_dict
-from ppdet_deepsort.utils.cli import TOOL_KEYS
+from ppdet_deepsort.adapter.cli import TOOL_KEYS
 
 SAMPLE = os.path.join(REPO, 'dataset', 'mot', 'PETS09', 'images', 'train', 'PETS09-S2L1')
 SIZE = (128, 256)

@@ -110,9 +110,9 @@ def test_camera_or_stream_that_cannot_be_opened_is_named(tmp_path):
 
 
 def test_workers_share_live_inputs_without_opening_them():
-    from ppdet_deepsort.data import MOTDetResultsDataset
+    from ppdet_deepsort.adapter.datasets import MOTDetResultsDataset
     from ppdet_deepsort.data.stream import Stream
-    from ppdet_deepsort.engine import SDERunner
+    from ppdet_deepsort.engine.runner import SDERunner
     from ppdet_deepsort.utils.distributed import shard
 
     with MJPEGServer(VIDEO, NAME, connections=1) as server:  # a camera that lets in one reader

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.errors import ConversionError  # noqa: E402
 from ppdet_deepsort.reid.convert import convert_checkpoint  # noqa: E402

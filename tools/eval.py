@@ -14,11 +14,11 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.engine import Trainer  # noqa: E402
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.reid.weights import resolve_weights  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, load_cfg, prepare_output_dir, run_tool, set_device  # noqa: E402
+from ppdet_deepsort.adapter.builders import resolve_weights  # noqa: E402
+from ppdet_deepsort.adapter.cli import ArgsParser, load_cfg, prepare_output_dir, run_tool, set_device  # noqa: E402
 
 logger = setup_logger('eval')
 

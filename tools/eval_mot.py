@@ -13,10 +13,10 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import (ArgsParser, add_convention_flag, add_resume_flag, add_scaled_flag,  # noqa: E402
+from ppdet_deepsort.adapter.runs import runner_from_config  # noqa: E402
+from ppdet_deepsort.adapter.cli import (ArgsParser, add_convention_flag, add_resume_flag, add_scaled_flag,  # noqa: E402
                                       load_cfg, prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('eval_mot')
@@ -45,7 +45,7 @@ def main():
     if FLAGS.det_results_dir:
         cfg['EvalMOTDataset'].det_results_dir = FLAGS.det_results_dir
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner.from_config(cfg, mode='eval', scaled_flag=FLAGS.scaled)
+    runner = runner_from_config(cfg, mode='eval', scaled_flag=FLAGS.scaled)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
                convention=FLAGS.convention, resume=FLAGS.resume)
 

@@ -17,12 +17,12 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import GroundTruth, Sequence, read_mot_results  # noqa: E402
 from ppdet_deepsort.errors import MOTFileError, SequenceError  # noqa: E402
 from ppdet_deepsort.metrics import evaluate  # noqa: E402
-from ppdet_deepsort.utils.cli import add_convention_flag, prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.adapter.cli import add_convention_flag, prepare_output_dir, run_tool  # noqa: E402
 
 logger = setup_logger('eval_mot_results')
 

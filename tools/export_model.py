@@ -18,12 +18,12 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.engine.exporter import export_model, exports_reid  # noqa: E402
-from ppdet_deepsort.inference.detector import load_detector  # noqa: E402
-from ppdet_deepsort.inference.embedder import load_reid  # noqa: E402
-from ppdet_deepsort.utils.cli import ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.adapter.exporter import export_model, exports_reid  # noqa: E402
+from ppdet_deepsort.adapter.builders import load_detector  # noqa: E402
+from ppdet_deepsort.adapter.builders import load_reid  # noqa: E402
+from ppdet_deepsort.adapter.cli import ArgsParser, add_scaled_flag, load_cfg, prepare_output_dir, run_tool  # noqa: E402
 
 logger = setup_logger('export_model')
 

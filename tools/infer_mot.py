@@ -21,12 +21,12 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-import ppdet_deepsort  # noqa: E402,F401  (registers the plugin's components)
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import VIDEO_EXTS  # noqa: E402
 from ppdet_deepsort.errors import ConfigError, SequenceError  # noqa: E402
-from ppdet_deepsort.engine import SDERunner  # noqa: E402
-from ppdet_deepsort.utils.cli import (ArgsParser, add_resume_flag, add_scaled_flag, load_cfg,  # noqa: E402
+from ppdet_deepsort.adapter.runs import runner_from_config  # noqa: E402
+from ppdet_deepsort.adapter.cli import (ArgsParser, add_resume_flag, add_scaled_flag, load_cfg,  # noqa: E402
                                       prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('infer_mot')
@@ -81,7 +81,7 @@ def main():
     else:
         dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
     prepare_output_dir(FLAGS.output_dir)
-    runner = SDERunner.from_config(cfg, mode='test', scaled_flag=FLAGS.scaled)
+    runner = runner_from_config(cfg, mode='test', scaled_flag=FLAGS.scaled)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
                draw_threshold=FLAGS.draw_threshold, evaluate=False, resume=FLAGS.resume)
 

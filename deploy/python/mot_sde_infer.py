@@ -20,22 +20,22 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
 
-import ppdet_deepsort  # noqa: E402,F401
+import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 import paddle  # noqa: E402
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.data import MOTDetResultsDataset  # noqa: E402
-from ppdet_deepsort.deploy import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
-from ppdet_deepsort.engine import SDERunner  # noqa: E402
+from ppdet_deepsort.adapter.datasets import MOTDetResultsDataset  # noqa: E402
+from ppdet_deepsort.adapter.infer_cfg import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
 from ppdet_deepsort.engine.manifest import digest_file  # noqa: E402
 from ppdet_deepsort.errors import ConfigError  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
 from ppdet_deepsort.inference.backends import model_files  # noqa: E402
-from ppdet_deepsort.inference.detector import (Detector, build_transforms, check_scaled_flag,  # noqa: E402
-                                               exported_detector_model)
+from ppdet_deepsort.adapter.builders import build_transforms  # noqa: E402
+from ppdet_deepsort.engine.runner import SDERunner  # noqa: E402
+from ppdet_deepsort.inference.detector import Detector, check_scaled_flag, exported_detector_model  # noqa: E402
 from ppdet_deepsort.inference.embedder import ReIDEmbedder, exported_reid_model  # noqa: E402
 from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
-from ppdet_deepsort.utils.cli import add_resume_flag, add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.adapter.cli import add_resume_flag, add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
 

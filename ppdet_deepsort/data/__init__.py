@@ -1,10 +1,11 @@
+"""MOT data without paddle or ppdet: detection, ground-truth and result files, sequences (image folders, videos, live
+streams) and the sequences of a dataset folder paired with saved detections."""
+
 from .det_file import Detections, load_detections
-from .det_results_dataset import MOTDetResultsDataset
 from .ground_truth import GroundTruth
-from .identity_crops import MOTIdentityCrops, pk_batches
-from .reid_transforms import RandomCropToSize
+from .mot_sequences import MOTSequences
 from .mot_txt import read_mot_results
 from .sequence import VIDEO_EXTS, Sequence
 
-__all__ = ['MOTDetResultsDataset', 'GroundTruth', 'MOTIdentityCrops', 'pk_batches', 'RandomCropToSize', 'Sequence',
-           'Detections', 'load_detections', 'read_mot_results', 'VIDEO_EXTS']
+__all__ = ['MOTSequences', 'GroundTruth', 'Sequence', 'Detections', 'load_detections', 'read_mot_results',
+           'VIDEO_EXTS']

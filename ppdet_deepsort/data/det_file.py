@@ -14,15 +14,15 @@ layouts are told apart by the second column: -1 on every row means ``frame, -1, 
 anything else means ppdet's ``frame, x, y, w, h, score, class_id``. The layout chosen is logged.
 """
 
+import logging
 import os
 
 import numpy as np
-from ppdet.utils.logger import setup_logger
 
 from ..errors import MOTFileError
 from .mot_txt import read_rows
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['Detections', 'load_detections', 'inside_frame']
 

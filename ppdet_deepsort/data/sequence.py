@@ -12,15 +12,15 @@ only those frames; evaluation is then limited to them.
 """
 
 import configparser
+import logging
 import os
 import re
 
 import cv2
-from ppdet.utils.logger import setup_logger
 
 from ..errors import SequenceError
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['Sequence', 'VIDEO_EXTS', 'IMAGE_EXTS', 'holds_frames']
 

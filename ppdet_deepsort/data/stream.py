@@ -8,6 +8,7 @@ that end is raised as :class:`StreamEnded`, which names the last frame tracked. 
 goes on from the last frame tracked.
 """
 
+import logging
 import os
 import re
 import sys
@@ -15,11 +16,10 @@ import time
 from urllib.parse import urlparse
 
 import cv2
-from ppdet.utils.logger import setup_logger
 
 from ..errors import SequenceError
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['Stream', 'StreamEnded', 'is_stream']
 

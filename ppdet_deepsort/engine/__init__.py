@@ -1,4 +1,2 @@
-from .outputs import SequenceOutputs, write_mot_results
-from .runner import SDERunner
-
-__all__ = ['SDERunner', 'SequenceOutputs', 'write_mot_results']
+"""Tracking sequences: the runner (:mod:`.runner`, on the models) and what it writes and reads without paddle
+(:mod:`.outputs`, :mod:`.manifest`, :mod:`.interpolation`)."""

@@ -16,6 +16,7 @@ naming the file; :meth:`SequenceOutputs.discard` then removes what was half writ
 """
 
 import contextlib
+import logging
 import os
 import resource
 import shutil
@@ -23,13 +24,12 @@ import threading
 
 import cv2
 import numpy as np
-from ppdet.utils.logger import setup_logger
 
 from ..errors import OutputError
 from ..utils.atomic import atomic_write, output_error
 from ..utils.visualize import TrackDrawer
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['SequenceOutputs', 'write_mot_results']
 

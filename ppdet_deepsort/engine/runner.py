@@ -7,31 +7,26 @@ fails (full disk), SIGTERM or Ctrl-C stops the whole run between two frames inst
 sequence would fail alike; a live input (:mod:`..data.stream`) ends there with its results in place.
 """
 
+import logging
 import time
 
 import numpy as np
-from ppdet.utils.logger import setup_logger
 from tqdm import tqdm
 
 from ..boxes import tlwh_to_xyxy
-from ..data import GroundTruth, MOTDetResultsDataset, read_mot_results
+from ..data import GroundTruth, read_mot_results
 from ..data.det_file import inside_frame
 from ..data.read_ahead import read_ahead
 from ..data.stream import Stream, StreamEnded
-from ..errors import ConfigError, MOTFileError, OutputError, RunError, SequenceError, WeightsError
-from ..inference import RuntimeOptions
-from ..inference.detector import detector_from_config
-from ..inference.embedder import embedder_from_config
+from ..errors import MOTFileError, OutputError, RunError, SequenceError, WeightsError
 from ..metrics import evaluate
-from ..reid.weights import resolve_weights
-from ..utils.config import build, check_types, component_keys, require
 from ..utils.distributed import gather, shard, world
 from . import manifest
 from .interpolation import interpolate_tracks
 from .outputs import SequenceOutputs
 from .stop import RunStop
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['SDERunner']
 
@@ -43,10 +38,6 @@ def _inside(tlwh, score, image, seq):
         return tlwh, score
     inside = inside_frame(tlwh, size)
     return tlwh[inside], score[inside]
-
-
-def _runner_keys(interpolate_max_gap: int, smooth_sigma: float, flush_interval: float):
-    """The top-level config keys of the runner, for their type check."""
 
 
 class _Stopped(Exception):
@@ -66,10 +57,11 @@ class _Outcome:
 
 
 class SDERunner:
-    """Tracks the sequences of a :class:`MOTDetResultsDataset`.
+    """Tracks the sequences of a :class:`ppdet_deepsort.data.MOTSequences` (a ``MOTDetResultsDataset``). The tools
+    build it from a config with :func:`ppdet_deepsort.adapter.runs.runner_from_config`.
 
     Args:
-        dataset (MOTDetResultsDataset): the sequences and their saved detections.
+        dataset (MOTSequences): the sequences and their saved detections.
         make_tracker (callable): returns a fresh tracker (one per sequence) with ``predict``, ``update`` and
             ``outputs``, e.g. a FastDeepSORTTracker.
         embedder (ReIDEmbedder or None): appearance embeddings of a frame's boxes; None tracks on motion.
@@ -97,52 +89,6 @@ class SDERunner:
         self.flush_interval = flush_interval
         # What the results depend on besides each sequence's inputs, for the manifests that --resume reads.
         self.run_digest = manifest.run_digest(dict(settings or {}, interpolation=list(interpolation)))
-
-    @classmethod
-    def from_config(cls, cfg, mode='eval', scaled_flag=None):
-        """A runner for a config that names its parts as PaddleDetection's DeepSORT configs do::
-
-            architecture: DeepSORT
-            DeepSORT: {detector: None, reid: <ReID component or None>, tracker: FastDeepSORTTracker}
-            reid_weights: <path or URL>          # when reid is set
-            EvalMOTDataset / TestMOTDataset: !MOTDetResultsDataset {...}
-            interpolate_max_gap, smooth_sigma    # offline post-processing, 0 (off) if absent
-
-        With a detector (``DeepSORT.detector: YOLOv3`` and its blocks, ``det_weights``) frames are read by
-        ``EvalMOTReader`` / ``TestMOTReader``'s transforms; ``scaled_flag`` is the user's ``--scaled``, checked
-        against the detector's post-process.
-        """
-        if cfg.get('architecture') != 'DeepSORT' or not isinstance(cfg.get('DeepSORT'), dict):
-            raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {{detector, reid, tracker}} section, "
-                              "got {!r}".format(cfg.get('architecture')))
-        parts = cfg['DeepSORT']
-        key = 'EvalMOTDataset' if mode == 'eval' else 'TestMOTDataset'
-        dataset = cfg.get(key)
-        if not isinstance(dataset, MOTDetResultsDataset):
-            raise ConfigError("{}: expected !MOTDetResultsDataset, got {}".format(key, type(dataset).__name__))
-        options = RuntimeOptions.from_config(cfg)  # fail on a bad runtime key before any model loads
-        tracker_name = parts.get('tracker')
-        tracker = build(tracker_name, 'DeepSORT.tracker')  # fail on a bad tracker block before any work
-        if not hasattr(tracker, 'outputs'):
-            raise ConfigError("DeepSORT.tracker: {} is not a plugin tracker; use FastDeepSORTTracker (ppdet's own "
-                              "DeepSORTTracker runs in ppdet's engine)".format(tracker_name))
-        detector = None
-        if parts.get('detector') not in (None, 'None'):
-            if dataset.det_results_dir:
-                raise ConfigError("DeepSORT.detector is {}: saved detections (--det_results_dir, {}.det_results_dir) "
-                                  "are for configs with detector: None".format(parts['detector'], key))
-            detector = detector_from_config(cfg, parts['detector'], mode, scaled_flag)
-        embedder = embedder_from_config(cfg, tracker.input_size)
-        max_gap, sigma = cfg.get('interpolate_max_gap', 0), cfg.get('smooth_sigma', 0.)
-        flush = cfg.get('flush_interval', 5.)
-        check_types('config', _runner_keys, {'interpolate_max_gap': max_gap, 'smooth_sigma': sigma,
-                                             'flush_interval': flush})
-        require('config', 'interpolate_max_gap', max_gap >= 0, 'a number of frames >= 0', max_gap)
-        require('config', 'smooth_sigma', sigma >= 0, 'a number of frames >= 0', sigma)
-        require('config', 'flush_interval', flush > 0, 'seconds > 0', flush)
-        return cls(dataset, lambda: build(tracker_name, 'DeepSORT.tracker'), embedder, detector, mode,
-                   (max_gap, float(sigma)), options.read_ahead, _settings(cfg, parts, tracker, options, dataset),
-                   float(flush))
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
             convention='motchallenge', resume=False):
@@ -379,21 +325,3 @@ class SDERunner:
             return failed
         evaluate(scored, convention).publish(output_dir)
         return failed
-
-
-def _settings(cfg, parts, tracker, options, dataset):
-    """What a config's results depend on besides each sequence's inputs: the tracker's keys, the models, their
-    weights' contents and how they run, the dataset's filters."""
-    settings = {'tracker': vars(tracker.options) if hasattr(tracker, 'options') else repr(tracker),
-                'runtime': {key: options.backend(key) for key in ('reid_backend', 'det_backend')},
-                'precision': [options.reid_precision, options.det_precision],
-                'dataset': {'min_score': dataset.min_score, 'skip_invalid_rows': dataset.skip_invalid_rows}}
-    for part, weights_key in (('reid', 'reid_weights'), ('detector', 'det_weights')):
-        name = parts.get(part)
-        if name in (None, 'None'):
-            continue
-        weights = cfg.get(weights_key)
-        path = resolve_weights(weights, weights_key) if weights not in (None, '', 'None') else None
-        settings[part] = {'name': name, 'keys': component_keys(name),
-                          'weights': manifest.digest_file(path) if path else None}
-    return settings

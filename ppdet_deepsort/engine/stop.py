@@ -12,13 +12,13 @@ terminates every worker when one dies), so each worker then reports for itself a
 """
 
 import itertools
+import logging
 import signal
 import threading
 import time
 
-from ppdet.utils.logger import setup_logger
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['RunStop']
 

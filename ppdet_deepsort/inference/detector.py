@@ -1,5 +1,5 @@
-"""Running a ppdet detector on video frames: ppdet's own transform operators from the reader config for the
-preprocessing, the model on any runtime (:mod:`.runtime`: dygraph, paddle.inference, ONNX Runtime), and its
+"""Running a ppdet detector on video frames: the reader config's transform operators (built by the adapter,
+:mod:`ppdet_deepsort.adapter.builders`) for the preprocessing, the model on any runtime (:mod:`.runtime`: dygraph, paddle.inference, ONNX Runtime), and its
 boxes mapped back to the frame.
 
 Detectors come in two kinds (PaddleDetection's ``--scaled``): general ones rescale their boxes to the
@@ -8,26 +8,22 @@ letterboxed network input, which must be mapped back here. The kind follows from
 rather than from a flag, so a wrong ``--scaled`` cannot silently give misplaced boxes.
 """
 
+import logging
 import os
 
 import numpy as np
-import ppdet.data.transform as transform
-from ppdet.utils.logger import setup_logger
 from scipy.optimize import linear_sum_assignment
 
 from ..boxes import iou, xyxy_to_tlwh
-from ..deploy.export import export_detector
 from ..errors import ConfigError
-from ..reid.weights import load_state_dict
-from ..utils.config import build, require
+from ..export.tracing import export_detector
 from .options import RuntimeOptions
 from .runtime import ModelKind, build_runtime, run_exported
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['Detector', 'DetectorModel', 'detector_model', 'exported_detector_model', 'compare_boxes',
-           'build_transforms', 'letterbox_to_image', 'outputs_scaled', 'detector_from_config', 'load_detector',
-           'input_shape', 'check_scaled_flag', 'detector_boxes']
+           'letterbox_to_image', 'outputs_scaled', 'input_shape', 'check_scaled_flag']
 
 UNSCALED_POST_PROCESS = ('JDEBBoxPostProcess', )  # boxes stay in the letterboxed input
 
@@ -42,22 +38,6 @@ def check_scaled_flag(flag, scaled, detector):
     if flag is not None and bool(flag) != scaled:
         logger.warning("--scaled={} does not fit {}: its post-process {} its boxes to the original image; using "
                        "--scaled={}".format(flag, detector, 'scales' if scaled else 'does not scale', scaled))
-
-
-def build_transforms(sample_transforms):
-    """ppdet transform operators from a reader's ``sample_transforms`` list, without ``Decode`` (frames come
-    decoded)."""
-    ops = []
-    for item in sample_transforms or []:
-        (name, args), = item.items()
-        if name == 'Decode':
-            continue
-        if not hasattr(transform, name):
-            raise ConfigError("sample_transforms: '{}' is not a ppdet transform operator".format(name))
-        ops.append(getattr(transform, name)(**(args or {})))
-    if not any(type(op).__name__ == 'Permute' for op in ops):
-        raise ConfigError("sample_transforms: no Permute; the detector needs CHW input")
-    return ops
 
 
 def input_shape(reader):
@@ -184,7 +164,7 @@ class Detector:
     Args:
         model (callable): inputs dict ('image' 1x3xHxW, 'im_shape', 'scale_factor') -> (bbox N x 6
             [class, score, x1, y1, x2, y2], bbox_num).
-        transforms (list): ppdet transform operators (see :func:`build_transforms`).
+        transforms (list): ppdet transform operators (see :func:`ppdet_deepsort.adapter.builders.build_transforms`).
         scaled (bool): the model returns boxes in original-image pixels (general detectors) rather than
             in the letterboxed input (JDE YOLOv3).
         score_threshold (float): detections scoring below this are dropped.
@@ -228,47 +208,3 @@ class Detector:
         return np.concatenate([xyxy[keep, :2], size[keep]], axis=1), bbox[keep, 1]
 
 
-def detection_filter(cfg):
-    """(score threshold, class ids) from a config's ``det_score_threshold`` and ``det_class_ids``."""
-    threshold = cfg.get('det_score_threshold', 0.3)
-    class_ids = cfg.get('det_class_ids', [0])
-    require('config', 'det_score_threshold', isinstance(threshold, (int, float)) and not isinstance(threshold, bool),
-            'a number', threshold)
-    require('config', 'det_class_ids', isinstance(class_ids, list) and all(
-        isinstance(c, int) and not isinstance(c, bool) for c in class_ids), 'a list of class ids', class_ids)
-    return float(threshold), class_ids
-
-
-def detector_boxes(cfg, name, scaled_flag=None):
-    """What a config says about the boxes of its detector ``name``: (scaled, score threshold, class ids).
-    ``scaled_flag`` is the user's --scaled, checked against the detector's post-process."""
-    scaled = outputs_scaled(cfg[name].get('post_process') if isinstance(cfg.get(name), dict) else None)
-    check_scaled_flag(scaled_flag, scaled, name)
-    return (scaled, ) + detection_filter(cfg)
-
-
-def load_detector(cfg, section, weights_key, scaled_flag=None):
-    """The registered ppdet detector named by ``cfg[section]`` with the weights ``cfg[weights_key]``, and what
-    its config says about its boxes: (layer, scaled, score threshold, class ids), see :func:`detector_boxes`."""
-    owner, _, key = section.rpartition('.')
-    name = (cfg[owner] if owner else cfg)[key]
-    layer = build(name, section)
-    load_state_dict(layer, cfg.get(weights_key), weights_key)
-    return (layer, ) + detector_boxes(cfg, name, scaled_flag)
-
-
-def detector_from_config(cfg, name, mode='eval', scaled_flag=None):
-    """The Detector a DeepSORT config asks for: the registered ppdet detector ``name`` with ``det_weights``,
-    fed by the reader's transforms (``EvalMOTReader`` in 'eval' mode, ``TestMOTReader`` otherwise), run as its
-    ``det_backend`` and ``det_precision`` say (see :class:`RuntimeOptions`)."""
-    reader_key = 'EvalMOTReader' if mode == 'eval' else 'TestMOTReader'
-    reader = cfg.get(reader_key)
-    if not isinstance(reader, dict) or 'sample_transforms' not in reader:
-        raise ConfigError("{}: a detector needs {}.sample_transforms (e.g. LetterBoxResize, NormalizeImage, "
-                          "Permute)".format(reader_key, reader_key))
-    options = RuntimeOptions.from_config(cfg)
-    layer, scaled, threshold, class_ids = load_detector(cfg, 'DeepSORT.detector', 'det_weights', scaled_flag)
-    logger.info("Detector {} ({} boxes), score >= {}, classes {}".format(
-        name, 'rescaled' if scaled else 'letterboxed', threshold, class_ids or 'all'))
-    model = detector_model(layer, input_shape(reader), options, threshold)
-    return Detector(model, build_transforms(reader['sample_transforms']), scaled, threshold, class_ids)

@@ -1,25 +1,22 @@
 """From a frame and its boxes to appearance embeddings: crops, one batch per frame, one model call; and the ReID
 model as a :class:`~.runtime.ModelKind`, so that it runs on any backend."""
 
+import logging
 import os
 import time
 
 import numpy as np
-from ppdet.utils.logger import setup_logger
 
 from ..data.ground_truth import GroundTruth
 from ..data.sequence import Sequence
-from ..deploy.export import export_reid
+from ..export.tracing import export_reid
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD, crop_batch
-from ..reid.weights import load_state_dict
-from ..utils.config import build
 from .options import RuntimeOptions
 from .runtime import ModelKind, build_runtime, run_exported
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
-__all__ = ['ReIDEmbedder', 'ReIDModel', 'reid_model', 'exported_reid_model', 'embedder_from_config', 'load_reid',
-           'calibration_crops']
+__all__ = ['ReIDEmbedder', 'ReIDModel', 'reid_model', 'exported_reid_model', 'calibration_crops']
 
 FP32_MIN_COSINE = 0.999  # another runtime's fp32, or bf16, against paddle fp32: the same embeddings
 # int8 against fp32: a floor that stops a broken quantization (OSNet x0.25's int8 is within 0.97-0.985 of fp32 on
@@ -116,13 +113,6 @@ class ReIDEmbedder:
         return embeddings
 
 
-def load_reid(cfg):
-    """The ReID layer ``DeepSORT.reid`` of a config, with ``reid_weights`` loaded strictly."""
-    layer = build(cfg['DeepSORT']['reid'], 'DeepSORT.reid')
-    load_state_dict(layer, cfg.get('reid_weights'), 'reid_weights')
-    return layer
-
-
 class ReIDModel:
     """A ReID model on a runtime (see :func:`reid_model`): N x 3 x H x W float32 crops -> N x D embeddings."""
 
@@ -145,12 +135,3 @@ def exported_reid_model(model_dir, input_size, options, mkldnn=True):
                                   options, mkldnn))
 
 
-def embedder_from_config(cfg, input_size):
-    """The ReIDEmbedder a DeepSORT config asks for (``DeepSORT.reid``, ``reid_weights`` and its runtime keys, see
-    :class:`RuntimeOptions`), or None when it has no ReID model."""
-    name = cfg['DeepSORT'].get('reid')
-    if name in (None, 'None'):
-        logger.info("No ReID model configured (DeepSORT.reid: None): tracking on motion alone (Kalman filter, "
-                    "gated cascade and IoU), appearance matching off")
-        return None
-    return ReIDEmbedder(reid_model(load_reid(cfg), input_size, RuntimeOptions.from_config(cfg)), input_size)

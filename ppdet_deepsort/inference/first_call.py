@@ -2,13 +2,13 @@
 that it gives what the reference (paddle fp32) gives."""
 
 import functools
+import logging
 import os
 import platform
 import re
 
-from ppdet.utils.logger import setup_logger
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['CheckedOnFirstCall', 'cpu_supports_bf16', 'cpu_name']
 

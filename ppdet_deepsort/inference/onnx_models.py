@@ -18,13 +18,12 @@ import re
 import subprocess
 import sys
 
-from ppdet.utils.logger import setup_logger
 
 from ..errors import ConversionError
 from ..utils.atomic import atomic_write
 from .backends import model_files
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['cache_dir', 'onnx_model', 'int8_model']
 

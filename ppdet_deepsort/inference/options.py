@@ -5,7 +5,7 @@ import dataclasses
 import typing
 
 from ..errors import ConfigError
-from ..utils.config import check_types, require
+from ..checks import check_types, require
 from ..utils.distributed import cpu_threads
 from .first_call import cpu_supports_bf16
 

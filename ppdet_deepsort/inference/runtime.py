@@ -5,16 +5,16 @@ first-call checks against paddle fp32 and the fall-backs, once for both.
 """
 
 import functools
+import logging
 import tempfile
 
-from ppdet.utils.logger import setup_logger
 
 from ..errors import ConversionError
 from .backends import DygraphBackend, OnnxRuntimeBackend, PaddleInferenceBackend
 from .first_call import CheckedOnFirstCall, cpu_supports_bf16
 from .onnx_models import cache_dir, int8_model, onnx_model
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['ModelKind', 'build_runtime', 'run_exported']
 

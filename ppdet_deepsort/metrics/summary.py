@@ -12,7 +12,6 @@ import logging
 import os
 
 import numpy as np
-from ppdet.utils.logger import setup_logger
 
 from ..utils.atomic import atomic_write
 from .clear import clear_counts, clear_metrics
@@ -20,7 +19,7 @@ from .conventions import CONVENTIONS, prepare
 from .hota import ALPHAS, hota_metrics, hota_sums
 from .identity import identity_counts, identity_metrics
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['MetricsSummary', 'evaluate', 'METRICS', 'TABLE']
 

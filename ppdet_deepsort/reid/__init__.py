@@ -1,5 +1,6 @@
-from .classifier import ReIDClassifier
-from .osnet import OSNetEmbedding
-from .pcb_pyramid import PCBPyramidEmbedding
+"""Person re-identification networks in paddle (the PCB Pyramid one, built on ppdet's ResNet, is
+:mod:`ppdet_deepsort.adapter.pcb_pyramid`)."""
 
-__all__ = ['OSNetEmbedding', 'PCBPyramidEmbedding', 'ReIDClassifier']
+from .osnet import OSNetEmbedding
+
+__all__ = ['OSNetEmbedding']

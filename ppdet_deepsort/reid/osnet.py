@@ -1,4 +1,5 @@
-"""OSNet (Zhou et al., ICCV 2019), torchreid's architecture in paddle, registered as ``OSNetEmbedding``.
+"""OSNet (Zhou et al., ICCV 2019), torchreid's architecture in paddle, registered in ppdet as ``OSNetEmbedding``
+(:mod:`ppdet_deepsort.adapter.models`).
 
 Layer names follow torchreid's module names (``conv2.0.conv2a.conv1``, ``fc.0``, ...) so that a torchreid
 checkpoint converts by renaming (see :mod:`ppdet_deepsort.reid.convert`). Inference only: the identity
@@ -9,9 +10,8 @@ from typing import Literal
 
 import paddle.nn as nn
 import paddle.nn.functional as F
-from ppdet.core.workspace import register
 
-from ..utils.config import check_types
+from ..checks import check_types
 
 __all__ = ['OSNetEmbedding']
 
@@ -93,7 +93,6 @@ def _stage(cin, cout, reduce_spatial_size):
     return nn.Sequential(*layers)
 
 
-@register
 class OSNetEmbedding(nn.Layer):
     """OSNet person ReID embedding (torchreid ``osnet_*``). YAML section ``OSNetEmbedding``.
 

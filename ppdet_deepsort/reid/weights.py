@@ -1,46 +1,29 @@
-"""Loading ReID weights strictly: a checkpoint that does not fit the model exactly is refused, with the
+"""Loading weights strictly (a local checkpoint; the adapter resolves a config's paths and URLs first): a checkpoint that does not fit the model exactly is refused, with the
 keys that are missing, unexpected or of the wrong shape, instead of leaving a half-loaded model."""
 
+import logging
 import os
 
 import paddle
-from ppdet.utils.checkpoint import is_url
-from ppdet.utils.download import get_weights_path
-from ppdet.utils.logger import setup_logger
 
 from ..errors import WeightsError
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
-__all__ = ['load_state_dict', 'resolve_weights']
+__all__ = ['load_state_dict']
 
 _CLASSIFIER_HEADS = ('classifier.', )  # ReIDClassifier's own head, saved beside the embedding model's keys
 
 
-def resolve_weights(weights, what='reid_weights'):
-    """Local path of ``weights``: a path (with or without .pdparams) or a URL, fetched like ppdet does."""
-    if weights in (None, '', 'None'):
-        raise WeightsError("{} is not set: give -o {}=PATH/TO/model.pdparams".format(what, what))
-    if is_url(weights):
-        try:
-            return get_weights_path(weights)
-        except Exception as e:  # ppdet retries and then raises various errors when offline
-            raise WeightsError("cannot download {} {} ({}: {}); without network access set {} to a local "
-                               ".pdparams file".format(what, weights, type(e).__name__, e, what)) from None
-    path = weights if weights.endswith('.pdparams') else weights + '.pdparams'
-    if not os.path.isfile(path):
-        raise WeightsError("{} file not found: {}".format(what, path))
-    return path
-
-
-def load_state_dict(model, weights, what='reid_weights'):
-    """Load ``weights`` into ``model`` only if every parameter and buffer matches by name and shape.
+def load_state_dict(model, path, what='reid_weights'):
+    """Load the checkpoint file ``path`` into ``model`` only if every parameter and buffer matches by name and shape.
 
     The exception are training-only classifier heads, whose size is the training set's identity count:
     keys under a model's ``TRAINING_HEADS`` prefixes, or ReIDClassifier's ``classifier.*`` in its checkpoints,
     that are missing, extra or of another size are left as the model has them (they never run when
     embedding)."""
-    path = resolve_weights(weights, what)
+    if not os.path.isfile(path):
+        raise WeightsError("{} file not found: {}".format(what, path))
     try:
         state = paddle.load(path)
     except Exception as e:

@@ -1,6 +1,7 @@
-"""The DeepSORT tracker (Wojke et al. 2017), registered in ppdet as ``FastDeepSORTTracker``: the adapter between
-ppdet's tracker interface (``update(pred_dets, pred_embs)`` returning tracks, ``predict()``) and the tracker of
-:mod:`.tracker`, which it composes once from its settings (:class:`.options.TrackerOptions`).
+"""The DeepSORT tracker (Wojke et al. 2017), ``FastDeepSORTTracker``: ppdet's tracker interface (``update(pred_dets,
+pred_embs)`` returning tracks, ``predict()``) over the tracker of :mod:`.tracker`, which it composes once from its
+settings (:class:`.options.TrackerOptions`). It needs no ppdet; :mod:`ppdet_deepsort.adapter.tracker` registers it
+in ppdet under the same name.
 
 Per frame: predict every track with the Kalman filter; match confirmed tracks to detections in a
 cascade ordered by frames since their last match, on the appearance distance to each track's feature
@@ -28,8 +29,6 @@ Options from the trackers that followed it, each off by default, each a part cho
 """
 
 import numpy as np
-from ppdet.core.workspace import register, serializable
-from ppdet.modeling.mot.tracker import DeepSORTTracker
 
 from ..boxes import from_tlwh, xyxy_to_tlwh
 from . import association as stages
@@ -46,17 +45,13 @@ from .tracker import Tracker
 __all__ = ['FastDeepSORTTracker']
 
 
-class FastDeepSORTTracker(DeepSORTTracker):
+class FastDeepSORTTracker:
     """DeepSORT tracker, vectorized with NumPy. YAML section ``FastDeepSORTTracker``; its first ten keys and their
     defaults are those of ppdet's ``DeepSORTTracker``, and every key is also an attribute (``tracker.max_age``).
-
-    It derives from ppdet's ``DeepSORTTracker`` only so that ppdet's own engine (``ppdet.engine.Tracker``), which
-    dispatches on that class, accepts it; it shares none of its code.
 
     """
 
     def __init__(self, *args, **kwargs):
-        # ppdet's DeepSORTTracker.__init__ is deliberately not called: none of its state is used.
         self.options = TrackerOptions(*args, **kwargs)
         self.reset()
 
@@ -184,7 +179,6 @@ class FastDeepSORTTracker(DeepSORTTracker):
 
 
 FastDeepSORTTracker.__doc__ += TrackerOptions.__doc__  # the keys' descriptions, which ppdet's schema reads too
-FastDeepSORTTracker = register(serializable(FastDeepSORTTracker))
 
 
 def _no_replay(kf, tracks, rows, measurements):

@@ -9,12 +9,14 @@ import dataclasses
 import inspect
 from typing import List, Literal
 
-from ppdet.modeling.mot.tracker import DeepSORTTracker
-
-from ..utils.config import check_types, require
+from ..checks import check_types, require
 from .kalman_filter import VELOCITY_NOISE
 
-__all__ = ['TrackerOptions']
+__all__ = ['TrackerOptions', 'PPDET_KEYS']
+
+# ppdet 2.6's DeepSORTTracker keys, in its order: the first fields, followed by ppdet_compat
+PPDET_KEYS = ('input_size', 'min_box_area', 'vertical_ratio', 'budget', 'max_age', 'n_init', 'metric_type',
+              'matching_threshold', 'max_iou_distance', 'motion')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,9 +140,7 @@ class TrackerOptions:
 
     def changed_beyond_ppdet(self):
         """The keys ppdet's ``DeepSORTTracker`` does not have that are set to other than their defaults."""
-        ppdet_keys = set(inspect.signature(DeepSORTTracker).parameters) | {'ppdet_compat'}
-        return [f.name for f in dataclasses.fields(self)
-                if f.name not in ppdet_keys and getattr(self, f.name) != _default(f)]
+        return [f.name for f in dataclasses.fields(self)[len(PPDET_KEYS) + 1:] if getattr(self, f.name) != _default(f)]
 
 
 def _default(field):

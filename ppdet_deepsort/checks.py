@@ -1,13 +1,13 @@
-"""Validation of component arguments coming from YAML, so a bad value names its key."""
+"""Checking constructor arguments that come from YAML (or any caller), so that a bad value names its key."""
 
 import inspect
 import typing
 
-from ppdet.core.config.schema import SchemaDict
-from ppdet.core.workspace import create, global_config
 from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
 
-from ..errors import ConfigError
+from .errors import ConfigError
+
+__all__ = ['check_types', 'require']
 
 
 def check_types(component, init, arguments):
@@ -42,28 +42,3 @@ def _type_name(annotation):
     if typing.get_origin(annotation) is not None:
         return str(annotation).replace('typing.', '')
     return annotation.__name__
-
-
-def build(name, section='component'):
-    """``ppdet.core.workspace.create(name)``, with unknown names and unknown keys reported by name."""
-    if name not in global_config or not isinstance(global_config[name], SchemaDict):
-        raise ConfigError("{}: '{}' is not a registered ppdet component (is the plugin imported?)".format(
-            section, name))
-    extra = global_config[name].find_extra_keys()
-    if extra:
-        raise ConfigError("{}: unknown key(s) {}; known keys: {}".format(
-            name, ', '.join(sorted(extra)), ', '.join(sorted(global_config[name].schema))))
-    return create(name)
-
-
-def component_args(name, section='component'):
-    """Every constructor argument of the registered component ``name`` as the config sets it, defaults included,
-    once it is known to build (see :func:`build`)."""
-    build(name, section)
-    return component_keys(name)
-
-
-def component_keys(name):
-    """The same without building it (for a component already built): None for a name that is not registered."""
-    block = global_config.get(name)
-    return {key: block[key] for key in block.schema} if isinstance(block, SchemaDict) else None

@@ -17,7 +17,7 @@ import paddle.nn.functional as F
 from ppdet.core.workspace import register
 from ppdet.modeling.reid.resnet import ResNet50, ResNet101
 
-from ..utils.config import check_types, require
+from ..checks import check_types, require
 
 __all__ = ['PCBPyramidEmbedding']
 

@@ -5,28 +5,29 @@ A DeepSORT config exports its ReID model (input 'crops', [None, 3, h, w] from th
 [w, h]; ``infer_cfg.yml`` holds the crop preprocessing and the tracker's whole section, whatever its name); any
 other config exports its detector (input 'image' and what its post-process reads; ``infer_cfg.yml`` holds
 ppdet's keys, whether the boxes are scaled, and the detection filter). The project's tools/export_model.py and,
-through :mod:`.ppdet_engine`, PaddleDetection's own call :func:`export_model` with the layer their own weight
+through :mod:`.engine_changes`, PaddleDetection's own call :func:`export_model` with the layer their own weight
 loaders filled.
 """
 
+import logging
 import os
 import shutil
 import tempfile
 
 import paddle
-from ppdet.utils.logger import setup_logger
 
-from ..deploy import write_detector_infer_cfg, write_reid_infer_cfg
-from ..deploy.export import export_detector, export_reid
+from ..export.tracing import export_detector, export_reid
 from ..errors import ConfigError, ConversionError
 from ..inference import RuntimeOptions
 from ..inference.backends import OnnxRuntimeBackend, PaddleInferenceBackend, model_files
-from ..inference.detector import detector_boxes, input_shape
+from ..inference.detector import input_shape
 from ..inference.onnx_models import cache_dir, onnx_model
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD
-from ..utils.config import component_args
+from .builders import detector_boxes
+from .config import component_args
+from .infer_cfg import write_detector_infer_cfg, write_reid_infer_cfg
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['export_model', 'exports_reid']
 

@@ -45,15 +45,16 @@ from ppdet.engine import Tracker, Trainer
 from ppdet.modeling.architectures import DeepSORT
 from ppdet.utils.checkpoint import load_weight
 
-from ..data import MOTDetResultsDataset
 from ..data.sequence import holds_frames
 from ..errors import ConfigError
 from ..inference import RuntimeOptions
 from ..inference.embedder import reid_model
-from ..reid import OSNetEmbedding, PCBPyramidEmbedding
+from ..reid import OSNetEmbedding
 from ..reid.crops import crop_batch
-from ..reid.retrieval import RetrievalMetric
 from ..tracker import FastDeepSORTTracker
+from .datasets import MOTDetResultsDataset
+from .pcb_pyramid import PCBPyramidEmbedding
+from .retrieval import RetrievalMetric
 
 __all__ = ['install']
 

@@ -1,16 +1,20 @@
 """Saving models as static inference models on paddle 3.x, which ppdet 2.6's ``Trainer.export`` cannot do
 there ("Can't call main_program when full_graph=False"): ``paddle.jit.to_static(full_graph=True)`` and
-``paddle.jit.save``."""
+``paddle.jit.save``.
+
+A detector is traced from a copy of it, and what tracing it needs changed in ppdet's layers (the NMS and JDE's
+anchors) is changed on that copy's own objects, found by their class names, so that nothing here imports ppdet
+and nothing outside the copy changes."""
 
 import contextlib
 import copy
 import os
+import types
 
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 from paddle.static import InputSpec
-from ppdet.modeling.layers import JDEBox, MultiClassNMS
 
 __all__ = ['export_reid', 'export_detector', 'MODEL_PREFIX']
 
@@ -60,20 +64,17 @@ class _StaticMultiClassNMS:
         return out, rois_num, index
 
 
-@contextlib.contextmanager
+def _held(layer, class_name):
+    """(owner, attribute, object) of every object of the ppdet class ``class_name`` that ``layer`` or one of its
+    sublayers holds as an attribute (ppdet's post-processes hold their NMS and box decoder so)."""
+    return [(owner, name, value) for owner in layer.sublayers(include_self=True)
+            for name, value in list(vars(owner).items()) if type(value).__name__ == class_name]
+
+
 def _static_nms(layer):
-    """Swap every ppdet MultiClassNMS held by ``layer`` or its sublayers for the static-graph one."""
-    swapped = []
-    for owner in layer.sublayers(include_self=True):
-        for name, value in list(vars(owner).items()):
-            if isinstance(value, MultiClassNMS):
-                swapped.append((owner, name, value))
-                setattr(owner, name, _StaticMultiClassNMS(value))
-    try:
-        yield
-    finally:
-        for owner, name, value in swapped:
-            setattr(owner, name, value)
+    """Swap every ppdet MultiClassNMS held by ``layer`` (a copy to trace) for the static-graph one."""
+    for owner, name, value in _held(layer, 'MultiClassNMS'):
+        setattr(owner, name, _StaticMultiClassNMS(value))
 
 
 @contextlib.contextmanager
@@ -100,12 +101,11 @@ def _onednn_safe_upsampling():
         F.interpolate = interpolate
 
 
-@contextlib.contextmanager
-def _constant_jde_anchors():
+def _constant_jde_anchors(layer):
     """Trace JDE's anchor grid, which depends only on the (fixed) input size, as the constant it is: ppdet builds
     it with ``paddle.tile`` of a 3-D tensor to 4-D, which paddle2onnx converts without the new leading axis (an
-    ONNX graph that no runtime loads). Same values, computed once in NumPy."""
-    original = JDEBox.generate_anchor
+    ONNX graph that no runtime loads). Same values, computed once in NumPy. Changes the JDEBox objects of
+    ``layer`` (a copy to trace)."""
 
     def generate_anchor(self, grid_h, grid_w, anchor_wh):
         grid_h, grid_w = int(grid_h), int(grid_w)
@@ -114,11 +114,8 @@ def _constant_jde_anchors():
         offsets = np.broadcast_to(anchor_wh[:, :, None, None], (len(anchor_wh), 2, grid_h, grid_w))
         return paddle.to_tensor(np.concatenate([mesh, offsets], 1).transpose(0, 2, 3, 1).astype(np.float32))
 
-    JDEBox.generate_anchor = generate_anchor
-    try:
-        yield
-    finally:
-        JDEBox.generate_anchor = original
+    for _, _, box in _held(layer, 'JDEBox'):
+        box.generate_anchor = types.MethodType(generate_anchor, box)
 
 
 def export_detector(layer, image_shape, output_dir):
@@ -141,7 +138,9 @@ def export_detector(layer, image_shape, output_dir):
             'scale_factor': InputSpec([None, 2], 'float32', 'scale_factor')}
     os.makedirs(output_dir, exist_ok=True)
     prefix = os.path.join(output_dir, MODEL_PREFIX)
-    with _static_nms(layer), _onednn_safe_upsampling(), _constant_jde_anchors():
+    _static_nms(layer)
+    _constant_jde_anchors(layer)
+    with _onednn_safe_upsampling():
         static = paddle.jit.to_static(layer, input_spec=[spec], full_graph=True)
         # paddle.jit.save refuses inputs the outputs do not depend on (JDE YOLOv3 uses only 'image'): save
         # with the inputs the traced program reads.

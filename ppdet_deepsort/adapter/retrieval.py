@@ -3,15 +3,15 @@ intervals are queries, all other crops the gallery, ranked by the cosine distanc
 ``metric: ReID`` (:class:`RetrievalMetric`) it is what ppdet's Trainer reports when it evaluates a ReIDClassifier."""
 
 import json
+import logging
 import os
 
 import numpy as np
 from ppdet.metrics import Metric
-from ppdet.utils.logger import setup_logger
 
 from ..utils.atomic import atomic_write
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['query_mask', 'retrieval_metrics', 'RetrievalMetric']
 

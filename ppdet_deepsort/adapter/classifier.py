@@ -10,8 +10,8 @@ from paddle.nn.layer.norm import _BatchNormBase
 from ppdet.core.workspace import global_config, register
 from ppdet.modeling.architectures.meta_arch import BaseArch
 
-from ..utils.config import check_types, require
-from .losses import batch_hard_triplet_loss, identity_loss
+from ..checks import check_types, require
+from ..reid.losses import batch_hard_triplet_loss, identity_loss
 
 __all__ = ['ReIDClassifier']
 
@@ -74,7 +74,7 @@ class ReIDClassifier(BaseArch):
 
     @classmethod
     def from_config(cls, cfg, *args, **kwargs):
-        from ..data import MOTIdentityCrops
+        from .identity_crops import MOTIdentityCrops
         dataset = global_config.get('TrainDataset')
         if cfg['num_identities'] == 0 and isinstance(dataset, MOTIdentityCrops):
             return {'num_identities': dataset.num_identities}

@@ -12,11 +12,10 @@ import yaml
 from ppdet.core.config.schema import SchemaDict
 from ppdet.core.workspace import load_config, merge_config
 from ppdet.utils.cli import ArgsParser
-from ppdet.utils.logger import setup_logger
 
 from ..errors import ConfigError, PluginError
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool',
            'add_scaled_flag', 'add_convention_flag']

@@ -1,6 +1,7 @@
 """Person crops of MOT ground truth for training and evaluating ReID models, registered in ppdet as
 ``MOTIdentityCrops``, dealt in the P x K batches the triplet loss needs."""
 
+import logging
 import os
 from typing import List
 
@@ -9,15 +10,14 @@ import numpy as np
 from paddle.io import get_worker_info
 from ppdet.core.workspace import global_config, register, serializable
 from ppdet.data.source.dataset import DetDataset
-from ppdet.utils.logger import setup_logger
 
 from ..errors import ConfigError, SequenceError
-from ..utils.config import check_types, require
+from ..checks import check_types, require
 from ..utils.distributed import world
-from .ground_truth import PEDESTRIAN, GroundTruth
-from .sequence import Sequence
+from ..data.ground_truth import PEDESTRIAN, GroundTruth
+from ..data.sequence import Sequence
 
-logger = setup_logger(__name__)
+logger = logging.getLogger(__name__)
 
 __all__ = ['MOTIdentityCrops', 'pk_batches']
 
