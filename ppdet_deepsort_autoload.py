@@ -4,9 +4,9 @@ ppdet has no plugin entry point, so the installed ``ppdet_deepsort_autoload.pth`
 start-up (unless ``PPDET_DEEPSORT_AUTOLOAD`` is 0, false, no or off); ``import ppdet_deepsort`` calls it too. That
 adds one import finder and imports nothing else: a program that never imports ppdet pays for this small module
 only. When a program imports ppdet, the finder lets ppdet's own import run and then imports
-``ppdet_deepsort.adapter``, which registers the components. ``ppdet.core.workspace``, the registry, is imported by ``ppdet/__init__.py`` itself; waiting for
-that file to finish, rather than for the registry module alone, lets the plugin import the rest of ppdet
-without meeting a half-initialized package.
+``ppdet_deepsort.adapter``, which registers the components. ``ppdet.core.workspace``, the registry, is imported by
+``ppdet/__init__.py`` itself; waiting for that file to finish, rather than for the registry module alone, lets the
+plugin import the rest of ppdet without meeting a half-initialized package.
 
 This module is outside the ``ppdet_deepsort`` package so that the start-up hook runs no package ``__init__``.
 """

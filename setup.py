@@ -51,7 +51,8 @@ setup(
     extras_require={
         # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
         'cpu': ['paddlepaddle>=3'],
-        'test': ['paddlepaddle>=3', 'pytest', 'psutil'],  # psutil: to find a launcher's worker to kill
+        # psutil: to find a launcher's worker to kill; ruff: the linter .ci/run runs
+        'test': ['paddlepaddle>=3', 'pytest', 'psutil', 'ruff'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

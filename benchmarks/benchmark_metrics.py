@@ -9,72 +9,24 @@ difference over every metric of every sequence and the combination. TrackEval mu
 """
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tools'))  # eval_mot_results
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))  # the TrackEval oracle
 
-import numpy as np  # noqa: E402
 
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet_deepsort.metrics import METRICS, evaluate  # noqa: E402
 from ppdet_deepsort.adapter.cli import logs_to_stderr  # noqa: E402
 
 from eval_mot_results import load, sequence_names  # noqa: E402
+from trackeval_oracle import trackeval_scores  # noqa: E402
 
 SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'data'))
-# TrackEval's names for the metrics that the plugin names as ppdet does.
-_TRACKEVAL_NAMES = {'IDs': 'IDSW', 'FM': 'Frag', 'TP': 'CLR_TP', 'FP': 'CLR_FP', 'FN': 'CLR_FN', 'Rcll': 'CLR_Re',
-                    'Prcn': 'CLR_Pr', 'Frames': 'CLR_Frames'}
-
-
-def trackeval_scores(gt_dir, results_dir, seq_lengths, benchmark):
-    """TrackEval 1.0.0's metrics of ``results_dir/{seq}.txt`` against ``gt_dir/{seq}/gt/gt.txt``.
-
-    Args:
-        seq_lengths (dict): {sequence: frames to evaluate, 1..n}.
-        benchmark (str): 'MOT17' (also MOT16/20 rules) or 'MOT15'.
-
-    Returns:
-        {sequence or 'OVERALL': {metric: value}} under the plugin's metric names (rates as fractions).
-    """
-    with contextlib.redirect_stdout(io.StringIO()):  # it prints which optional datasets it cannot import
-        import trackeval
-
-    results_dir = os.path.abspath(results_dir)
-    with tempfile.TemporaryDirectory() as out:
-        dataset = trackeval.datasets.MotChallenge2DBox({
-            'GT_FOLDER': os.path.abspath(gt_dir), 'TRACKERS_FOLDER': os.path.dirname(results_dir),
-            'TRACKERS_TO_EVAL': [os.path.basename(results_dir)], 'TRACKER_SUB_FOLDER': '', 'OUTPUT_FOLDER': out,
-            'BENCHMARK': benchmark, 'SPLIT_TO_EVAL': 'train', 'SKIP_SPLIT_FOL': True, 'SEQ_INFO': dict(seq_lengths),
-            'PRINT_CONFIG': False})
-        evaluator = trackeval.Evaluator({'USE_PARALLEL': False, 'PRINT_RESULTS': False, 'PRINT_CONFIG': False,
-                                         'TIME_PROGRESS': False, 'OUTPUT_SUMMARY': False, 'OUTPUT_DETAILED': False,
-                                         'PLOT_CURVES': False, 'LOG_ON_ERROR': None})
-        metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR({'PRINT_CONFIG': False}),
-                   trackeval.metrics.Identity({'PRINT_CONFIG': False})]
-        with contextlib.redirect_stdout(io.StringIO()):
-            raw, _ = evaluator.evaluate([dataset], metrics)
-    scores = {}
-    for seq, by_class in next(iter(raw['MotChallenge2DBox'].values())).items():
-        merged = {}
-        for family in by_class['pedestrian'].values():
-            merged.update(family)
-        row = {}
-        for name in METRICS:
-            value = merged[_TRACKEVAL_NAMES.get(name, name)] if name != 'GT' else \
-                merged['MT'] + merged['PT'] + merged['ML']
-            row[name] = float(np.mean(value)) if np.ndim(value) else float(value)
-        scores['OVERALL' if seq == 'COMBINED_SEQ' else seq] = row
-    return scores
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--gt_dir', default=os.path.join(SHARED, 'MOT17-dev', 'train'))

@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
-from ppdet_deepsort.adapter.runs import runner_from_config  # noqa: E402
+from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
+from ppdet_deepsort.engine.models import runner_for  # noqa: E402
 from ppdet_deepsort.reid.crops import crop_batch  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
 from ppdet_deepsort.adapter.builders import load_reid  # noqa: E402
@@ -81,7 +82,7 @@ def per_backend(config, opt, backends):
     runs = {}
     for backend in backends:
         keys = {} if backend == 'default' else dict(zip(('reid_backend', 'reid_precision'), backend.split(':')))
-        runner = runner_from_config(load_cfg(config, dict(opt, **keys)), mode='eval')
+        runner = runner_for(run_spec(load_cfg(config, dict(opt, **keys)), 'eval'), REGISTRY)
         with tempfile.TemporaryDirectory() as out:
             stats = runner.run(out, save_videos=True, evaluate=False)
             name = next(iter(stats))
@@ -107,8 +108,7 @@ def main():
     logs_to_stderr()
     backends = per_backend(args.config, args.opt or {}, args.backends)
     cfg = load_cfg(args.config, args.opt)
-    set_device(cfg)
-    runner = runner_from_config(cfg, mode='eval')
+    runner = runner_for(run_spec(cfg, 'eval', use_gpu=set_device(cfg.get('use_gpu', False))), REGISTRY)
     runs = {}
     for label, depth in (('in_line', 0), ('read_ahead', runner.read_ahead or 4)):
         runner.read_ahead = depth

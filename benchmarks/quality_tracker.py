@@ -14,7 +14,7 @@ here on PETS09 with the same detections and embeddings (it cannot track without 
     python benchmarks/quality_tracker.py [--variants NAME ...] [--hard] [--output_dir output] [-o key=value ...]
 
 --hard adds the motion-only dev sequences with a moving camera, at half the frame rate and with a noisier
-detector (benchmarks/dev_variants.py). Each result has its sequences' metrics and, against the recommended config,
+detector (tests/dev_variants.py). Each result has its sequences' metrics and, against the recommended config,
 the worst sequence's change of HOTA and IDF1; 'leave_one_sequence_out' says, for each sequence, which setting a
 choice made on the other sequences of its group picks, and what that scores on it.
 
@@ -35,6 +35,7 @@ import yaml
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, 'tests'))  # dev_variants
 
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.core.workspace import load_config  # noqa: E402
@@ -120,7 +121,7 @@ class CachedEmbedder:
 
 
 def hard_datasets(work):
-    """The motion-only dev sequences (MOT17-dev and TUD-Campus) made harder (benchmarks/dev_variants.py): a moving
+    """The motion-only dev sequences (MOT17-dev and TUD-Campus) made harder (tests/dev_variants.py): a moving
     camera, half the frame rate, a noisier detector. {group: (dataset, sequences)} as :func:`dev_datasets`."""
     from dev_variants import DEV_SEQUENCES, VARIANTS, make_variant
     groups = {}
@@ -178,7 +179,8 @@ def dev_datasets(work):
                               [('PETS09-S2L1', os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'), 399)]),
         'TUD-Campus': (MOTDetResultsDataset(os.path.join(REPO, 'tests', 'data'), 'TUD',
                                             os.path.join(REPO, 'tests', 'data', 'TUD', 'det_results'), ['TUD-Campus']),
-                       [('TUD-Campus', os.path.join(REPO, 'tests', 'data', 'TUD', 'TUD-Campus', 'gt', 'gt.txt'), None)]),
+                       [('TUD-Campus', os.path.join(REPO, 'tests', 'data', 'TUD', 'TUD-Campus', 'gt', 'gt.txt'),
+                         None)]),
     }
 
 
@@ -275,7 +277,7 @@ def main():
     parser.add_argument('--no_builtin', action='store_true', help="skip ppdet's built-in tracker")
     parser.add_argument('--hard', action='store_true',
                         help='also the motion-only dev sequences with a moving camera, at half the frame rate and with '
-                             'a noisier detector (benchmarks/dev_variants.py)')
+                             'a noisier detector (tests/dev_variants.py)')
     args = parser.parse_args()
     logs_to_stderr()
     overrides = {}

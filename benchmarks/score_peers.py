@@ -1,5 +1,5 @@
 """Score the peer trackers' result files on the harder dev variants (tests/data/dev/peers/variants, written by
-benchmarks/run_peers.py on the sequences benchmarks/dev_variants.py makes) with the project's evaluation (equal to
+benchmarks/run_peers.py on the sequences tests/dev_variants.py makes) with the project's evaluation (equal to
 TrackEval's, tests/test_metrics.py), and store the metrics with a hash of the inputs they were run on:
 
     python benchmarks/score_peers.py [--peers_dir tests/data/dev/peers/variants]
@@ -20,6 +20,7 @@ import tempfile
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, 'tests'))  # dev_variants
 
 from dev_variants import input_hashes  # noqa: E402
 from quality_tracker import hard_datasets, score  # noqa: E402

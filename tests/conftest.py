@@ -1,4 +1,6 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -92,3 +94,43 @@ def pets_clip(folder, frames):
 @pytest.fixture(scope='session')
 def pets_stream():
     return det_stream(PETS_DET, 795)
+
+
+SEQS = ['MOT17-02-FRCNN', 'MOT17-04-FRCNN', 'MOT17-05-FRCNN']  # the motion-only runs of --resume's tests
+
+
+def motion_only_eval(dets, out, *extra):
+    """tools/eval_mot.py with the motion-only config on SEQS of MOT17-dev, detections from ``dets``."""
+    return ['tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir', str(dets),
+            '--output_dir', str(out), *extra, '-o', 'EvalMOTDataset.dataset_dir=' + DEV,
+            'EvalMOTDataset.data_root=MOT17-dev/train', 'EvalMOTDataset.seqs=[{}]'.format(','.join(SEQS))]
+
+
+def detections(tmp_path):
+    """SEQS' public detections, copied to ``tmp_path/dets``."""
+    dets = tmp_path / 'dets'
+    dets.mkdir()
+    for seq in SEQS:
+        shutil.copy(os.path.join(DEV, 'MOT17-dev', 'train', seq, 'det', 'det.txt'), dets / (seq + '.txt'))
+    return dets
+
+
+def metrics(out):
+    return json.loads((out / 'mot_metrics.json').read_text())['metrics']
+
+
+def assert_same_run(out, whole):
+    """The result files and the metrics of ``out`` are those of the uninterrupted run in ``whole``."""
+    for seq in SEQS:
+        name = seq + '.txt'
+        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
+    assert metrics(out) == metrics(whole)
+
+
+@pytest.fixture(scope='session')
+def uninterrupted(tmp_path_factory):
+    """The output folder of the motion-only run on SEQS, uninterrupted: what a stopped and resumed run must equal."""
+    folder = tmp_path_factory.mktemp('uninterrupted')
+    whole = folder / 'whole'
+    run_tool(*motion_only_eval(detections(folder), whole))
+    return whole

@@ -15,7 +15,9 @@ is filmed from a static camera, at one frame rate, with one detector's score hab
 Each variant keeps the MOT layout (``{seq}/det/det.txt``, ``gt/gt.txt``, ``seqinfo.ini``) and is seeded, so the
 same call writes the same files.
 
-    python benchmarks/dev_variants.py --output_dir output/dev_variants [--variants camera half_rate noisy]
+It lives in tests/ because the tests and the benchmarks both use it:
+
+    python tests/dev_variants.py --output_dir output/dev_variants [--variants camera half_rate noisy]
 """
 
 import argparse

@@ -15,6 +15,8 @@ from ppdet.data.transform import LetterBoxResize
 from ppdet_deepsort.inference.backends import OnnxRuntimeBackend, PaddleInferenceBackend
 from ppdet_deepsort.inference.detector import compare_boxes, letterbox_to_image
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 SMALL = """
 _BASE_: ['{base}']
 {reader}: &small

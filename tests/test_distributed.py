@@ -4,11 +4,13 @@ reading ahead: the same files as one process, the metrics printed once, failures
 import json
 import os
 import shutil
-import threading
 
+import pytest
 from conftest import DEV, pets_clip, run_tool
 
 from ppdet_deepsort.utils.distributed import shard
+
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
 MOT17_DEV = os.path.join(DEV, 'MOT17-dev')
 SEQS = ['MOT17-02-FRCNN', 'MOT17-05-FRCNN', 'MOT17-09-FRCNN']
@@ -107,23 +109,3 @@ def test_several_videos_shared_among_workers_and_reading_ahead(tmp_path):
         assert ahead == (tmp_path / 'inline' / 'mot_results' / (name + '.txt')).read_bytes()
         assert ahead == (tmp_path / 'two' / 'mot_results' / (name + '.txt')).read_bytes()
     assert 'Worker 0 of 2 tracks 1 of the 2 sequences' in logs[0]
-
-
-def test_read_ahead_stops_cleanly_and_passes_errors_on():
-    from ppdet_deepsort.data.read_ahead import read_ahead
-
-    def items():
-        yield from range(5)
-        raise OSError('disk gone')
-
-    got = []
-    try:
-        for item in read_ahead(items(), 2):
-            got.append(item)
-    except OSError as e:
-        assert str(e) == 'disk gone'
-    assert got == list(range(5))
-    early = read_ahead(iter(range(1000)), 3)
-    assert [next(early) for _ in range(3)] == [0, 1, 2]
-    early.close()  # the thread is told to stop and joined
-    assert not any(t.name == 'read-ahead' and t.is_alive() for t in threading.enumerate())

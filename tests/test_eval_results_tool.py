@@ -4,9 +4,12 @@ import json
 import os
 import shutil
 
+import pytest
 from conftest import DEV, run_tool
 
 from ppdet_deepsort.metrics import METRICS
+
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
 MOT17_DEV = os.path.join(DEV, 'MOT17-dev', 'train')
 OCSORT = os.path.join(DEV, 'peers', 'MOT17-dev', 'ocsort')

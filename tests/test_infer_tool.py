@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from conftest import MOT17, pets_clip, run_tool
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 OSNET = 'configs/mot/deepsort/deepsort_osnet_x0_25.yml'
 
 

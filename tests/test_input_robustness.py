@@ -4,8 +4,11 @@ frame that decodes only partly. Each gets a clear word, and what works keeps wor
 import os
 import shutil
 
+import pytest
 import numpy as np
 from conftest import DATA, MOT17, run_tool
+
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
 MOTION = 'configs/mot/deepsort/deepsort_motion_only.yml'
 SAMPLE = 'configs/mot/deepsort/deepsort_pets09_sample.yml'

@@ -3,19 +3,16 @@ values, the MOTChallenge ground-truth conventions, and the ppdet convention equa
 
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
-from conftest import DATA, DEV, MOT17, REPO, det_stream
+from conftest import DATA, DEV, MOT17, det_stream
+from trackeval_oracle import trackeval_scores
 
 from ppdet_deepsort.data import read_mot_results
 from ppdet_deepsort.engine.outputs import write_mot_results
 from ppdet_deepsort.data import GroundTruth
 from ppdet_deepsort.metrics import METRICS, evaluate
-
-sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
-from benchmark_metrics import trackeval_scores  # noqa: E402
 
 TUD = os.path.join(DATA, 'TUD')
 MOT17_DEV = os.path.join(DEV, 'MOT17-dev', 'train')
@@ -31,7 +28,8 @@ def seq_length(folder):
 
 def mot17_sequences(results_dir, seqs=MOT17_SEQS):
     return [(s, GroundTruth(os.path.join(MOT17_DEV, s, 'gt', 'gt.txt')),
-             read_mot_results(os.path.join(results_dir, s + '.txt')), range(1, seq_length(os.path.join(MOT17_DEV, s)) + 1))
+             read_mot_results(os.path.join(results_dir, s + '.txt')),
+             range(1, seq_length(os.path.join(MOT17_DEV, s)) + 1))
             for s in seqs]
 
 
@@ -115,7 +113,8 @@ EXPECTED = {
 
 
 def tud_sequences():
-    return [(seq, GroundTruth(os.path.join(TUD, seq, 'gt', 'gt.txt')), read_mot_results(os.path.join(TUD, seq, 'test.txt')),
+    return [(seq, GroundTruth(os.path.join(TUD, seq, 'gt', 'gt.txt')),
+             read_mot_results(os.path.join(TUD, seq, 'test.txt')),
              range(1, length + 1)) for seq, length in (('TUD-Campus', 71), ('TUD-Stadtmitte', 179))]
 
 
@@ -130,7 +129,6 @@ def test_published_tud_values():
 
 def test_ppdet_convention_equals_ppdet_evaluator():
     """Same files, ppdet 2.6's MOTEvaluator: every CLEAR and identity number equal, and different from the devkit's."""
-    import motmetrics as mm
     from ppdet.metrics.mot_metrics import MOTEvaluator
     names = {'mota': 'MOTA', 'motp': 'MOTP', 'idf1': 'IDF1', 'idp': 'IDP', 'idr': 'IDR', 'recall': 'Rcll',
              'precision': 'Prcn', 'num_unique_objects': 'GT', 'mostly_tracked': 'MT', 'partially_tracked': 'PT',
@@ -143,7 +141,8 @@ def test_ppdet_convention_equals_ppdet_evaluator():
     assert ours.convention == 'ppdet'
     for name in MOT17_SEQS + ['OVERALL']:
         for theirs_name, our_name in names.items():
-            assert ours.rows[name][our_name] == pytest.approx(theirs.loc[name, theirs_name], abs=1e-12), (name, our_name)
+            assert ours.rows[name][our_name] == pytest.approx(theirs.loc[name, theirs_name], abs=1e-12), \
+                (name, our_name)
     devkit = evaluate(mot17_sequences(results_dir)).rows['OVERALL']
     assert devkit['FN'] != ours.rows['OVERALL']['FN'] and 0 < ours.rows['OVERALL']['HOTA'] < 1
 

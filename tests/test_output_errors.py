@@ -11,9 +11,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, pets_clip, run_tool
+from conftest import REPO, SEQS, assert_same_run, detections, motion_only_eval, pets_clip, run_tool
 from test_distributed import det_dir, eval_args, launch
-from test_resume import SEQS, assert_same_run, detections, motion_only_eval
+
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
 LIMIT = 1 << 20  # bytes: above MOT17-02's results (408 kB), below MOT17-04's (1.4 MB)
 
@@ -30,9 +31,9 @@ def files(folder):
     return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
 
 
-def check_stopped_then_resumed(tmp_path, dets, out, proc, cause):
+def check_stopped_then_resumed(whole, dets, out, proc, cause):
     """MOT17-02 written, MOT17-04 failed on ``cause`` and nothing of it left, MOT17-05 not started; --resume
-    then gives the uninterrupted run's files and metrics."""
+    then gives the uninterrupted run's files and metrics (in ``whole``)."""
     failed = out / 'mot_results' / (SEQS[1] + '.txt')
     assert proc.returncode == 1
     assert proc.stdout.strip().splitlines()[-1].endswith(
@@ -43,18 +44,16 @@ def check_stopped_then_resumed(tmp_path, dets, out, proc, cause):
     assert files(out / 'mot_manifests') == [SEQS[0] + '.json']
     assert not (out / 'mot_metrics.json').exists()
 
-    whole = tmp_path / 'whole'
-    run_tool(*motion_only_eval(dets, whole))
     resumed = run_tool(*motion_only_eval(dets, out, '--resume')).stdout
     assert '{}: resumed'.format(SEQS[0]) in resumed
     assert_same_run(out, whole)
 
 
-def test_file_size_limit_stops_the_run_naming_the_file(tmp_path):
+def test_file_size_limit_stops_the_run_naming_the_file(tmp_path, uninterrupted):
     dets = detections(tmp_path)
     out = tmp_path / 'out'
     proc = limited(motion_only_eval(dets, out), LIMIT)
-    check_stopped_then_resumed(tmp_path, dets, out, proc, 'File too large (EFBIG)')
+    check_stopped_then_resumed(uninterrupted, dets, out, proc, 'File too large (EFBIG)')
 
 
 @contextlib.contextmanager
@@ -71,13 +70,13 @@ def small_filesystem(folder, size):
         subprocess.run(['umount', str(folder)], check=True)
 
 
-def test_full_disk_stops_the_run_naming_the_file(tmp_path):
+def test_full_disk_stops_the_run_naming_the_file(tmp_path, uninterrupted):
     dets = detections(tmp_path)
     with small_filesystem(tmp_path / 'disk', LIMIT) as make_room:
         out = tmp_path / 'disk' / 'out'
         proc = run_tool(*motion_only_eval(dets, out), check=False)
         make_room(16 * LIMIT)
-        check_stopped_then_resumed(tmp_path, dets, out, proc, 'No space left on device (ENOSPC)')
+        check_stopped_then_resumed(uninterrupted, dets, out, proc, 'No space left on device (ENOSPC)')
 
 
 def test_read_only_results_folder_stops_the_run_naming_the_file(tmp_path):
@@ -103,9 +102,9 @@ def test_read_only_results_folder_stops_the_run_naming_the_file(tmp_path):
 def test_video_that_cannot_be_written_leaves_nothing_in_place(tmp_path):
     clip = pets_clip(tmp_path, 150)
     out = tmp_path / 'out'
-    args = ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_pets09_sample.yml', '--video_file',
+    args = ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--video_file',
             str(clip / 'walk.avi'), '--det_results_dir', str(clip / 'dets'), '--output_dir', str(out),
-            '--save_videos', '-o', 'DeepSORT.reid=None']
+            '--save_videos']
     proc = limited(args, 400_000)  # about 60 annotated frames
     assert proc.returncode == 1
     last = proc.stdout.strip().splitlines()[-1]

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from conftest import MOT17, REPO, run_tool
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 CONFIG = """
 architecture: DeepSORT
 metric: MOT
@@ -67,8 +69,9 @@ def test_plugin_tracker_in_ppdet_engine_matches_builtin(tmp_path):
         config.write_text(text)
         out = tmp_path / ('out_' + tracker)
         script = tmp_path / 'run.py'
-        script.write_text(textwrap.dedent(SCRIPT.format(repo=REPO, config=str(config), data_root=str(tmp_path / 'train'),
-                                                        out=str(out), dets=str(dets))))
+        script.write_text(textwrap.dedent(SCRIPT.format(repo=REPO, config=str(config),
+                                                        data_root=str(tmp_path / 'train'), out=str(out),
+                                                        dets=str(dets))))
         proc = run_tool(str(script))
         assert 'MOTA' in proc.stdout  # ppdet's own metrics table
         outputs[tracker] = (out / 'mot_results' / (seq + '.txt')).read_text()

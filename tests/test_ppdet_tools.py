@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from conftest import DEV, PETS_DET, PETS_SEQ, REPO, default_reid_log, pets_clip, run_tool
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 PADDLEDETECTION = os.path.normpath(os.path.join(REPO, '..', 'shared', 'PaddleDetection-2.6.0'))
 if not os.path.isdir(os.path.join(PADDLEDETECTION, 'tools')):
     pytest.skip('needs PaddleDetection 2.6.0\'s own tools in {} (a PaddleDetection checkout at tag v2.6.0); CI has '
@@ -155,7 +157,7 @@ def pets_sequence(tmp_path_factory):
     shutil.move(str(clip / 'walk.avi'), seq / 'walk.avi')
     (seq / 'seqinfo.ini').write_text('[Sequence]\nname=walk\nframeRate=7\nseqLength=60\nimWidth=768\nimHeight=576\n')
     gt = os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt')
-    (seq / 'gt' / 'gt.txt').write_text(''.join(l for l in open(gt) if int(l.split(',')[0]) <= 60))
+    (seq / 'gt' / 'gt.txt').write_text(''.join(row for row in open(gt) if int(row.split(',')[0]) <= 60))
     rows = np.loadtxt(clip / 'dets' / 'walk.txt', delimiter=',')
     np.savetxt(clip / 'dets' / 'walk.txt', rows[:, [0, 2, 3, 4, 5, 6]], delimiter=',', fmt='%.6g')
     cfg = config(folder, 'osnet.yml', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '''
@@ -321,7 +323,8 @@ def test_ppdet_own_deepsort_config_takes_the_plugin_components_with_ppdet_result
     """ppdet 2.6's configs/mot/deepsort/reid/deepsort_pcb_pyramid_r101.yml with -o DeepSORT.tracker=FastDeepSORTTracker
     (ppdet_compat) and DeepSORT.reid=PCBPyramidEmbedding: ppdet's own results file."""
     weights = random_models['reid_weights']
-    common = ['-c', os.path.join(PADDLEDETECTION, 'configs', 'mot', 'deepsort', 'reid', 'deepsort_pcb_pyramid_r101.yml'),
+    common = ['-c', os.path.join(PADDLEDETECTION, 'configs', 'mot', 'deepsort', 'reid',
+                                 'deepsort_pcb_pyramid_r101.yml'),
               '--det_results_dir', 'dets', '-o', 'use_gpu=false', 'reid_weights=' + weights,
               'PCBPyramid.model_name=ResNet50', 'PCBPyramidEmbedding.model_name=ResNet50']
     host('eval_mot.py', *common, '--output_dir', str(tmp_path / 'builtin'), cwd=str(pets_frames))

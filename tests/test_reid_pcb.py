@@ -18,6 +18,8 @@ from ppdet_deepsort.adapter.pcb_pyramid import PCBPyramidEmbedding
 from ppdet_deepsort.errors import WeightsError
 from ppdet_deepsort.reid.weights import load_state_dict
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 PCB = 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml'
 
 
@@ -93,10 +95,13 @@ def test_mismatched_checkpoints_are_refused_with_the_keys(tmp_path):
 
 
 def test_weights_location_errors(tmp_path):
+    from ppdet_deepsort.adapter.builders import resolve_weights
     with pytest.raises(WeightsError, match='reid_weights file not found: /nowhere/pcb.pdparams'):
-        load_state_dict(PCBPyramidEmbedding('ResNet50'), '/nowhere/pcb')
+        resolve_weights('/nowhere/pcb')
+    with pytest.raises(WeightsError, match='reid_weights file not found: /nowhere/pcb.pdparams'):
+        load_state_dict(PCBPyramidEmbedding('ResNet50'), '/nowhere/pcb.pdparams')
     with pytest.raises(WeightsError, match='cannot download reid_weights http://127.0.0.1:9/pcb.pdparams .*local'):
-        load_state_dict(PCBPyramidEmbedding('ResNet50'), 'http://127.0.0.1:9/pcb.pdparams')
+        resolve_weights('http://127.0.0.1:9/pcb.pdparams')
     proc = run_tool('tools/eval_mot.py', '-c', PCB, '--det_results_dir', str(tmp_path), check=False)
     assert proc.returncode == 1 and 'reid_weights is not set: give -o reid_weights=' in proc.stdout
 

@@ -20,6 +20,8 @@ from ppdet_deepsort.errors import SequenceError
 from ppdet_deepsort.reid.losses import batch_hard_triplet_loss
 from ppdet_deepsort.adapter.retrieval import query_mask, retrieval_metrics
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 CONFIG = 'configs/mot/deepsort/reid/osnet_x0_25_finetune.yml'
 GT = os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt')
 VIDEO = os.path.join(DEV, 'PETS09-S2L1', 'PETS09-S2L1.avi')
@@ -160,7 +162,8 @@ def test_pcb_pyramid_trains_with_resized_heads_and_still_loads_for_tracking(tmp_
     tracking.eval()
     with paddle.no_grad():
         np.testing.assert_allclose(tracking(paddle.to_tensor(crops)).numpy(),
-                                   model({'image': paddle.to_tensor(crops)})['embeddings'].numpy(), rtol=1e-5, atol=1e-6)
+                                   model({'image': paddle.to_tensor(crops)})['embeddings'].numpy(),
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_bad_datasets_are_named(tmp_path):
@@ -226,7 +229,7 @@ def test_the_checkpoint_tracks_and_evaluates(trained, tmp_path):
     (data / 'gt').mkdir(parents=True)
     shutil.move(str(clip / 'walk.avi'), data / 'walk.avi')
     (data / 'seqinfo.ini').write_text('[Sequence]\nname=walk\nframeRate=7\nseqLength=30\nimWidth=768\nimHeight=576\n')
-    (data / 'gt' / 'gt.txt').write_text(''.join(l for l in open(GT) if int(l.split(',')[0]) <= 30))
+    (data / 'gt' / 'gt.txt').write_text(''.join(row for row in open(GT) if int(row.split(',')[0]) <= 30))
     proc = run_tool('tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '--det_results_dir',
                     str(clip / 'dets'), '--output_dir', str(tmp_path / 'out'), '-o', 'reid_weights={}'.format(weights),
                     'EvalMOTDataset.dataset_dir={}'.format(tmp_path), 'EvalMOTDataset.data_root=data',

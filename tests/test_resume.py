@@ -1,44 +1,16 @@
 """--resume: a run killed after its first sequence, resumed, gives what an uninterrupted run gives and tracks only what
 was not finished; a changed config or detection file makes it track the sequence again, saying why."""
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import DEV, REPO, run_tool
+import pytest
+from conftest import REPO, SEQS, assert_same_run, detections, motion_only_eval, run_tool
 
-SEQS = ['MOT17-02-FRCNN', 'MOT17-04-FRCNN', 'MOT17-05-FRCNN']
-
-
-def motion_only_eval(dets, out, *extra):
-    return ['tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir', str(dets),
-            '--output_dir', str(out), *extra, '-o', 'EvalMOTDataset.dataset_dir=' + DEV,
-            'EvalMOTDataset.data_root=MOT17-dev/train', 'EvalMOTDataset.seqs=[{}]'.format(','.join(SEQS))]
-
-
-def detections(tmp_path):
-    dets = tmp_path / 'dets'
-    dets.mkdir()
-    for seq in SEQS:
-        shutil.copy(os.path.join(DEV, 'MOT17-dev', 'train', seq, 'det', 'det.txt'), dets / (seq + '.txt'))
-    return dets
-
-
-def metrics(out):
-    return json.loads((out / 'mot_metrics.json').read_text())['metrics']
-
-
-def assert_same_run(out, whole):
-    """The result files and the metrics of ``out`` are those of the uninterrupted run in ``whole``."""
-    for seq in SEQS:
-        name = seq + '.txt'
-        assert (out / 'mot_results' / name).read_bytes() == (whole / 'mot_results' / name).read_bytes()
-    assert metrics(out) == metrics(whole)
-
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
 def start_until(args, manifest, **output):
     """A tool started in the background, once ``manifest`` (a sequence's, written when it is done) exists."""
@@ -50,10 +22,9 @@ def start_until(args, manifest, **output):
     return proc
 
 
-def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+def test_a_killed_run_resumes_where_it_stopped(tmp_path, uninterrupted):
     dets = detections(tmp_path)
-    whole = tmp_path / 'whole'
-    run_tool(*motion_only_eval(dets, whole))
+    whole = uninterrupted
 
     killed = tmp_path / 'killed'
     first = killed / 'mot_manifests' / (SEQS[0] + '.json')
@@ -70,10 +41,9 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert_same_run(killed, whole)
 
 
-def test_a_run_stopped_with_sigterm_keeps_what_it_tracked_and_resumes(tmp_path):
+def test_a_run_stopped_with_sigterm_keeps_what_it_tracked_and_resumes(tmp_path, uninterrupted):
     dets = detections(tmp_path)
-    whole = tmp_path / 'whole'
-    run_tool(*motion_only_eval(dets, whole))
+    whole = uninterrupted
     out = tmp_path / 'stopped'
     proc = start_until(motion_only_eval(dets, out), out / 'mot_manifests' / (SEQS[0] + '.json'),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -113,14 +83,13 @@ def test_resume_tracks_again_what_changed(tmp_path):
     assert "{}: tracked again: its result file is not the one the manifest describes".format(SEQS[2]) in edited
 
 
-def test_a_worker_killed_under_the_launcher_resumes_where_it_stopped(tmp_path):
+def test_a_worker_killed_under_the_launcher_resumes_where_it_stopped(tmp_path, uninterrupted):
     import psutil
     from test_distributed import launch
 
     # the launcher's split: MOT17-04 (1050 frames) on worker 0; MOT17-05 (837), then MOT17-02 on worker 1
     dets = detections(tmp_path)
-    whole = tmp_path / 'whole'
-    run_tool(*motion_only_eval(dets, whole))
+    whole = uninterrupted
     out, logs = tmp_path / 'killed', tmp_path / 'killed_logs'
     first = out / 'mot_manifests' / (SEQS[2] + '.json')
     proc = start_until(['-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir', str(logs)] +

@@ -22,6 +22,8 @@ from ppdet_deepsort.reid.osnet import OSNetEmbedding
 from ppdet_deepsort.reid.weights import load_state_dict
 from ppdet_deepsort.adapter.cli import TOOL_KEYS
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 SAMPLE = os.path.join(REPO, 'dataset', 'mot', 'PETS09', 'images', 'train', 'PETS09-S2L1')
 SIZE = (128, 256)
 

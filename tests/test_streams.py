@@ -2,6 +2,7 @@
 and stopped with SIGTERM keeps everything tracked up to then; a stream that stops sending is reported with its last
 frame; results are flushed while the stream runs."""
 
+import pytest
 import os
 import signal
 import subprocess
@@ -13,14 +14,16 @@ import numpy as np
 from conftest import PETS_DET, PETS_SEQ, REPO, run_tool
 from mjpeg_server import MJPEGServer
 
+pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
+
 VIDEO = os.path.join(PETS_SEQ, 'PETS09-S2L1.avi')
 NAME = 'PETS09-S2L1'  # the stream's name, from its address: its detections are {det_results_dir}/PETS09-S2L1.txt
 
 
 def infer(source_args, out, *overrides, video=True):
-    return ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_pets09_sample.yml', *source_args,
+    return ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', *source_args,
             '--det_results_dir', os.path.dirname(PETS_DET), '--output_dir', str(out)] + ['--save_videos'] * video + \
-        ['-o', 'DeepSORT.reid=None', *overrides]
+        (['-o', *overrides] if overrides else [])
 
 
 def rows(path):
@@ -31,6 +34,18 @@ def first_frames(table, last):
     return table[table[:, 0] <= last]
 
 
+def flushed_once(partial, proc, condition, limit=120):
+    """The rows flushed to ``partial`` so far, once they fulfil ``condition`` while ``proc`` runs (looked at every
+    50 ms, for ``limit`` seconds at most)."""
+    deadline = time.time() + limit
+    while proc.poll() is None and time.time() < deadline:
+        table = rows(partial) if partial.exists() and partial.stat().st_size else None
+        if table is not None and condition(table):
+            return table
+        time.sleep(0.05)
+    raise AssertionError('{}: no flush as awaited while the tool ran'.format(partial))
+
+
 def test_stream_stopped_with_sigterm_keeps_what_was_tracked(tmp_path):
     whole = tmp_path / 'file'
     run_tool(*infer(['--video_file', VIDEO], whole))
@@ -39,24 +54,20 @@ def test_stream_stopped_with_sigterm_keeps_what_was_tracked(tmp_path):
     with MJPEGServer(VIDEO, NAME, fps=25) as server:
         proc = subprocess.Popen([sys.executable] + infer(['--video_file', server.url], out, 'flush_interval=0.5'),
                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.time() + 120
-        while not (partial.exists() and partial.stat().st_size > 0) and proc.poll() is None and \
-                time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.)  # a second flush, appended to the first
-        flushed = rows(partial)
+        first = flushed_once(partial, proc, lambda table: True)
+        flushed = flushed_once(partial, proc, lambda table: len(table) > len(first))  # a later flush
         proc.send_signal(signal.SIGTERM)
         log = proc.communicate(timeout=60)[0]
     assert proc.returncode == 0, log[-3000:]
     assert not partial.exists()  # replaced by the complete results
     live = rows(out / 'mot_results' / (NAME + '.txt'))
     last = int(live[:, 0].max())
-    assert 20 < last < 795, log[-2000:]
+    assert flushed[:, 0].max() <= last < 795, log[-2000:]  # stopped while the stream ran, after the flushes
     # Online tracking on the same detections: what the stream gave up to its stop is what the file gives there,
     # and the flushed rows are the start of it.
     assert np.array_equal(live, first_frames(rows(whole / 'mot_results' / (NAME + '.txt')), last))
-    assert len(flushed) and np.array_equal(flushed, live[:len(flushed)])
-    assert np.unique(flushed[:, 0]).size >= 0.5 * 25 * 1.  # at least the frames of the second before the check
+    # each flush appended to the one before: the file grew, and what it held is the start of the results
+    assert np.array_equal(first, flushed[:len(first)]) and np.array_equal(flushed, live[:len(flushed)])
     video = cv2.VideoCapture(str(out / 'mot_outputs' / (NAME + '_vis.mp4')))
     assert video.get(cv2.CAP_PROP_FRAME_COUNT) >= last and video.read()[0]
 
@@ -84,15 +95,12 @@ def test_a_stalled_stream_stops_without_waiting_for_its_reconnect_tries(tmp_path
         proc = subprocess.Popen([sys.executable] + infer(
             ['--video_file', server.url], out, 'flush_interval=0.2', 'TestMOTDataset.reconnect_tries=10',
             'TestMOTDataset.stream_timeout=2'), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.time() + 120
-        while not (partial.exists() and rows(partial)[:, 0].max() == 30) and proc.poll() is None and \
-                time.time() < deadline:
-            time.sleep(0.1)
-        stopped = time.time()
+        flushed_once(partial, proc, lambda table: table[:, 0].max() == 30)
         proc.send_signal(signal.SIGTERM)
         log = proc.communicate(timeout=60)[0]
-    # the read in progress times out (2 s), then the stop ends the stream instead of 10 tries of 2 s or more
-    assert time.time() - stopped < 8, log[-2000:]
+    # the read in progress times out, then the stop ends the stream: none of its 10 reconnect tries is made, but the
+    # one a timeout may have begun before the signal came
+    assert log.count('reconnecting (try') <= 1, log[-2000:]
     assert proc.returncode == 0 and 'stopped by SIGTERM after frame 30' in log
     assert rows(out / 'mot_results' / (NAME + '.txt'))[:, 0].max() == 30
 

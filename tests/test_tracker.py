@@ -1,6 +1,7 @@
 """FastDeepSORTTracker: parity with ppdet's built-in DeepSORTTracker on real detection streams, its own
 (correct) box handling, motion-only tracking, and config validation."""
 
+import inspect
 import os
 
 import numpy as np
@@ -109,10 +110,19 @@ def test_config_errors_name_the_key(key, value, message):
 
 
 def test_registered_beside_ppdet_builtins():
-    assert global_config['FastDeepSORTTracker'].pymodule.__name__ == 'ppdet_deepsort.tracker.deepsort_tracker'
+    from ppdet.core.workspace import create
+
+    from ppdet_deepsort.tracker.options import PPDET_KEYS
+    assert global_config['FastDeepSORTTracker'].pymodule.__name__ == 'ppdet_deepsort.adapter.tracker'
     assert global_config['DeepSORTTracker'].pymodule.__name__ == 'ppdet.modeling.mot.tracker.deepsort_tracker'
-    # ppdet's engine dispatches on isinstance(tracker, DeepSORTTracker)
-    assert isinstance(FastDeepSORTTracker(), DeepSORTTracker)
+    # ppdet's engine dispatches on isinstance(tracker, DeepSORTTracker); the core's tracker needs no ppdet
+    registered = create('FastDeepSORTTracker')
+    assert isinstance(registered, DeepSORTTracker) and isinstance(registered, FastDeepSORTTracker)
+    assert not isinstance(FastDeepSORTTracker(), DeepSORTTracker)
+    # the keys ppdet_compat keeps at ppdet's defaults are ppdet's own, in its order
+    assert tuple(inspect.signature(DeepSORTTracker).parameters) == PPDET_KEYS
+    assert list(global_config['FastDeepSORTTracker'].schema)[:len(PPDET_KEYS) + 1] == list(PPDET_KEYS) + [
+        'ppdet_compat']
     assert global_config['FastDeepSORTTracker'].schema['budget'].default == 100
 
 

@@ -205,14 +205,49 @@ def test_moving_average_appearance():
     assert ema.distance(np.stack([a]), []).shape == (0, 1)
 
 
-def test_appearance_options_track_real_stream(pets_stream):
-    gallery = run(FastDeepSORTTracker(max_age=30), pets_stream[:200], embeddings=True)
-    for options in (dict(appearance='ema'), dict(motion_weight=0.02), dict(nsa=True), dict(appearance='ema', nsa=True,
-                                                                                           motion_weight=0.02)):
-        out = run(FastDeepSORTTracker(max_age=30, **options), pets_stream[:200], embeddings=True)
-        ids = {i for f in out for i, _ in f}
-        assert sum(map(len, out)) > 0.9 * sum(map(len, gallery)) and len(ids) < 2 * len({i for f in gallery
-                                                                                          for i, _ in f})
+def _taken_after(tracker, frames, last):
+    """Feed ``frames`` ([(boxes, embeddings or None)]) to ``tracker``, then ``last``'s two detections: the x of the
+    first track's observation after it (which of the two it took: the observation is the box centre, x + 30)."""
+    for boxes, embs in frames + [last]:
+        tracker.predict()
+        tracker.update(np.array(boxes, np.float32), embs)
+    return tracker.tracks.observation[0, 0] - 30
+
+
+def test_moving_average_appearance_follows_a_changing_look():
+    """A person seen with look u for 5 frames, then look v for 10; then two detections as near: one looks as the
+    first frames did, one as the moving average of the looks now is. The gallery (nearest of every stored feature)
+    takes the old look at distance 0; ``appearance: ema`` takes the average look, the old one being 0.5 away."""
+    u, v = np.eye(3, dtype=np.float32)[:2]
+    w = 0.3 * u + 0.7 * v
+    w /= np.linalg.norm(w)
+    seen = [([_box(100)], u[None])] * 5 + [([_box(100)], v[None])] * 10
+    last = ([_box(95), _box(105)], np.stack([u, w]))
+    assert _taken_after(FastDeepSORTTracker(), seen, last) == 95
+    assert _taken_after(FastDeepSORTTracker(appearance='ema'), seen, last) == 105
+
+
+def test_motion_weight_breaks_an_appearance_tie_by_position():
+    """Two detections that look exactly as the track, the first one 6 px off its prediction, the second on it: on
+    appearance alone (the gate only forbids) the first takes it; ``motion_weight`` adds the Mahalanobis distance."""
+    e = np.eye(3, dtype=np.float32)[:1]
+    seen = [([_box(100)], e)] * 6
+    last = ([_box(106), _box(100)], np.concatenate([e, e]))
+    assert _taken_after(FastDeepSORTTracker(), seen, last) == 106
+    assert _taken_after(FastDeepSORTTracker(motion_weight=0.02), seen, last) == 100
+
+
+def test_nsa_follows_a_confident_detection_closer():
+    """A person standing at x = 100 for 6 frames, then a detection scoring 0.99 at x = 110: with ``nsa`` the
+    measurement noise shrinks with the score, so the reported box moves nearer to the detection."""
+    reported = {}
+    for nsa in (False, True):
+        tracker = FastDeepSORTTracker(nsa=nsa, max_time_since_update=0)
+        for x in [100] * 6 + [110]:
+            tracker.predict()
+            tracker.update(np.array([_box(x, 0.99)], np.float32))
+        reported[nsa] = tracker.outputs()[1][0, 0]
+    assert 100 < reported[False] < 109 and reported[True] > 109.5
 
 
 @pytest.mark.parametrize('key, value, message', [
@@ -306,3 +341,28 @@ def test_camera_motion_is_estimated_and_compensated():
     assert scores[True]['HOTA'] > scores[False]['HOTA'] + 0.05
     with pytest.raises(ValueError, match=r"camera_motion: the tracker needs each frame's image"):
         FastDeepSORTTracker(camera_motion=True).predict()
+
+
+@pytest.mark.parametrize('key, value, with_appearance, needs', [
+    ('motion_gate', False, True, 'motion-only tracking'),
+    ('momentum_weight', 0.2, True, 'motion-only tracking'),
+    ('motion_matching_threshold', 0.7, True, 'motion-only tracking'),
+    ('appearance', 'ema', False, 'appearance embeddings'),
+    ('ema_alpha', 0.8, False, 'appearance embeddings'),
+    ('motion_weight', 0.02, False, 'appearance embeddings'),
+])
+def test_a_key_that_does_nothing_in_the_mode_is_refused_by_name(key, value, with_appearance, needs):
+    with pytest.raises(ConfigError, match='FastDeepSORTTracker.{}: .* does nothing .*; it needs {}'.format(key, needs)):
+        FastDeepSORTTracker(**{key: value}).in_mode(with_appearance)
+    tracker = FastDeepSORTTracker(**{key: value})  # without in_mode, the first frame fixes the mode and checks
+    dets = np.array([[0, 0.9, 10, 10, 50, 110]], np.float32)
+    with pytest.raises(ConfigError, match='FastDeepSORTTracker.{}'.format(key)):
+        tracker.update(dets, np.ones((1, 8), np.float32) if with_appearance else None)
+    FastDeepSORTTracker(**{key: value}).in_mode(not with_appearance)  # the other mode reads it
+
+
+def test_the_mode_holds_for_every_frame():
+    tracker = FastDeepSORTTracker().in_mode(False)
+    dets = np.array([[0, 0.9, 10, 10, 50, 110]], np.float32)
+    with pytest.raises(ValueError, match='started without embeddings'):
+        tracker.update(dets, np.ones((1, 8), np.float32))

@@ -28,7 +28,7 @@ def main():
     parser.add_argument('--output_eval', default='output', help='Folder for reid_metrics.json.')
     FLAGS = parser.parse_args()
     cfg = load_cfg(FLAGS.config, FLAGS.opt, builds=('EvalReader', ))
-    set_device(cfg)
+    cfg['use_gpu'] = set_device(cfg.get('use_gpu', False))  # ppdet's Trainer reads it
     prepare_output_dir(FLAGS.output_eval)
     cfg['output_eval'] = FLAGS.output_eval
     weights = resolve_weights(cfg.get('weights') or cfg.get('pretrain_weights'), 'weights')

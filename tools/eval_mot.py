@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's components)
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.adapter.runs import runner_from_config  # noqa: E402
+from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
+from ppdet_deepsort.engine.models import runner_for  # noqa: E402
 from ppdet_deepsort.adapter.cli import (ArgsParser, add_convention_flag, add_resume_flag, add_scaled_flag,  # noqa: E402
                                       load_cfg, prepare_output_dir, run_tool, set_device)
 
@@ -39,13 +40,12 @@ def parse_args():
 def main():
     FLAGS = parse_args()
     cfg = load_cfg(FLAGS.config, FLAGS.opt)
-    set_device(cfg)
     if FLAGS.show_image:
         logger.warning("--show_image is not supported (no display); use --save_images or --save_videos")
-    if FLAGS.det_results_dir:
-        cfg['EvalMOTDataset'].det_results_dir = FLAGS.det_results_dir
+    spec = run_spec(cfg, 'eval', FLAGS.det_results_dir, use_gpu=set_device(cfg.get('use_gpu', False)),
+                    scaled_flag=FLAGS.scaled)
     prepare_output_dir(FLAGS.output_dir)
-    runner = runner_from_config(cfg, mode='eval', scaled_flag=FLAGS.scaled)
+    runner = runner_for(spec, REGISTRY)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
                convention=FLAGS.convention, resume=FLAGS.resume)
 

@@ -25,9 +25,11 @@ import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's compon
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import VIDEO_EXTS  # noqa: E402
 from ppdet_deepsort.errors import ConfigError, SequenceError  # noqa: E402
-from ppdet_deepsort.adapter.runs import runner_from_config  # noqa: E402
 from ppdet_deepsort.adapter.cli import (ArgsParser, add_resume_flag, add_scaled_flag, load_cfg,  # noqa: E402
-                                      prepare_output_dir, run_tool, set_device)
+                                        prepare_output_dir, run_tool, set_device)
+from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
+from ppdet_deepsort.engine.models import runner_for  # noqa: E402
+from ppdet_deepsort.engine.spec import Sources  # noqa: E402
 
 logger = setup_logger('infer_mot')
 
@@ -60,12 +62,8 @@ def main():
     if sum(x is not None for x in (FLAGS.video_file, FLAGS.video_dir, FLAGS.image_dir, FLAGS.camera)) != 1:
         raise ConfigError('give exactly one of --video_file, --video_dir, --image_dir and --camera')
     cfg = load_cfg(FLAGS.config, FLAGS.opt)
-    set_device(cfg)
     if FLAGS.show_image:
         logger.warning("--show_image is not supported (no display); use --save_images or --save_videos")
-    dataset = cfg['TestMOTDataset']
-    if FLAGS.det_results_dir:
-        dataset.det_results_dir = FLAGS.det_results_dir
     if FLAGS.video_dir is not None:
         if not os.path.isdir(FLAGS.video_dir):
             raise SequenceError("--video_dir {}: no such folder".format(FLAGS.video_dir))
@@ -73,15 +71,13 @@ def main():
                         if f.lower().endswith(VIDEO_EXTS))
         if not videos:
             raise SequenceError("--video_dir {}: no videos ({}) in it".format(FLAGS.video_dir, ' '.join(VIDEO_EXTS)))
-        dataset.set_videos(videos, FLAGS.frame_rate)
-    elif FLAGS.video_file:
-        dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)
-    elif FLAGS.camera is not None:
-        dataset.set_camera(FLAGS.camera, FLAGS.frame_rate)
+        sources = Sources(videos=tuple(videos), frame_rate=FLAGS.frame_rate)
     else:
-        dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
+        sources = Sources(tuple(FLAGS.video_file or ()), FLAGS.camera, FLAGS.image_dir, FLAGS.frame_rate)
+    spec = run_spec(cfg, 'test', FLAGS.det_results_dir, sources, use_gpu=set_device(cfg.get('use_gpu', False)),
+                    scaled_flag=FLAGS.scaled)
     prepare_output_dir(FLAGS.output_dir)
-    runner = runner_from_config(cfg, mode='test', scaled_flag=FLAGS.scaled)
+    runner = runner_for(spec, REGISTRY)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,
                draw_threshold=FLAGS.draw_threshold, evaluate=False, resume=FLAGS.resume)
 

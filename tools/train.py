@@ -38,7 +38,7 @@ def parse_args():
 def main():
     FLAGS = parse_args()
     cfg = load_cfg(FLAGS.config, FLAGS.opt, builds=('LearningRate', 'OptimizerBuilder', 'TrainReader', 'EvalReader'))
-    set_device(cfg)
+    cfg['use_gpu'] = set_device(cfg.get('use_gpu', False))  # ppdet's Trainer reads it
     prepare_output_dir(cfg.get('save_dir', 'output'))
     init_parallel_env()
     trainer = Trainer(cfg, mode='train')

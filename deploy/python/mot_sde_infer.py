@@ -21,21 +21,12 @@ import sys
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..')))
 
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
-import paddle  # noqa: E402
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.adapter.datasets import MOTDetResultsDataset  # noqa: E402
-from ppdet_deepsort.adapter.infer_cfg import read_detector_infer_cfg, read_reid_infer_cfg  # noqa: E402
-from ppdet_deepsort.engine.manifest import digest_file  # noqa: E402
-from ppdet_deepsort.errors import ConfigError  # noqa: E402
-from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
-from ppdet_deepsort.inference.backends import model_files  # noqa: E402
-from ppdet_deepsort.adapter.builders import build_transforms  # noqa: E402
-from ppdet_deepsort.engine.runner import SDERunner  # noqa: E402
-from ppdet_deepsort.inference.detector import Detector, check_scaled_flag, exported_detector_model  # noqa: E402
-from ppdet_deepsort.inference.embedder import ReIDEmbedder, exported_reid_model  # noqa: E402
-from ppdet_deepsort.inference.first_call import cpu_supports_bf16  # noqa: E402
-from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.adapter.cli import add_resume_flag, add_scaled_flag, prepare_output_dir, run_tool  # noqa: E402
+from ppdet_deepsort.adapter.spec import REGISTRY, deploy_runtime, exported_run_spec  # noqa: E402
+from ppdet_deepsort.engine.models import runner_for  # noqa: E402
+from ppdet_deepsort.engine.spec import Sources  # noqa: E402
+from ppdet_deepsort.errors import ConfigError  # noqa: E402
 
 logger = setup_logger('mot_sde_infer')
 
@@ -91,57 +82,14 @@ def main():
                           'detections, {video or folder name}.txt)')
     if sum((FLAGS.video_file is not None, FLAGS.image_dir is not None, FLAGS.camera_id >= 0)) != 1:
         raise ConfigError('give exactly one of --video_file, --image_dir and --camera_id')
-    device = FLAGS.device.upper()
-    if device not in ('CPU', 'GPU'):
-        raise ConfigError('--device must be CPU or GPU, got {}'.format(FLAGS.device))
-    if device == 'GPU' and not paddle.is_compiled_with_cuda():
-        logger.warning('--device=GPU but this paddlepaddle build has no CUDA support (install paddlepaddle-gpu for '
-                       'that); running on CPU')
-        device = 'CPU'
-    bf16 = FLAGS.enable_mkldnn_bfloat16
-    if bf16 and not cpu_supports_bf16():
-        logger.warning('--enable_mkldnn_bfloat16: this CPU has no native bfloat16; using fp32')
-        bf16 = False
-    backend = {'paddle': 'inference', 'onnxruntime': 'onnxruntime',
-               'auto': 'inference' if bf16 or device == 'GPU' else 'auto'}[FLAGS.backend]
-    tensorrt = FLAGS.run_mode != 'paddle'
-    options = RuntimeOptions(
-        use_gpu=device == 'GPU', reid_backend=backend, reid_precision='bf16' if bf16 else FLAGS.reid_precision,
-        det_backend='tensorrt' if tensorrt else backend,
-        det_precision='fp16' if FLAGS.run_mode == 'trt_fp16' else 'auto' if bf16 else 'fp32',
-        cpu_threads=FLAGS.cpu_threads)
-
-    reid_cfg, tracker_cfg = read_reid_infer_cfg(FLAGS.reid_model_dir)
-    tracker_type = tracker_cfg.pop('type')
-    if tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
-        tracker_cfg['ppdet_compat'] = True
-    elif tracker_type != FastDeepSORTTracker.__name__:
-        raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported (FastDeepSORTTracker or ppdet\'s '
-                          'DeepSORTTracker)'.format(FLAGS.reid_model_dir, tracker_type))
-    FastDeepSORTTracker(**tracker_cfg)  # a bad tracker block fails here, naming the key
-    model = exported_reid_model(FLAGS.reid_model_dir, reid_cfg['input_size'], options, FLAGS.enable_mkldnn)
-    embedder = ReIDEmbedder(model, reid_cfg['input_size'], reid_cfg['mean'], reid_cfg['std'])
-    detector = None
-    if FLAGS.model_dir:
-        transforms, scaled, threshold, class_ids = read_detector_infer_cfg(FLAGS.model_dir)
-        check_scaled_flag(FLAGS.scaled, scaled, FLAGS.model_dir)
-        threshold = threshold if FLAGS.threshold is None else FLAGS.threshold
-        model = exported_detector_model(FLAGS.model_dir, options, threshold, FLAGS.enable_mkldnn)
-        detector = Detector(model, build_transforms(transforms), scaled, threshold, class_ids)
-    dataset = MOTDetResultsDataset(det_results_dir=FLAGS.det_results_dir, reconnect_tries=FLAGS.reconnect_tries)
-    if FLAGS.video_file:
-        dataset.set_videos(FLAGS.video_file, FLAGS.frame_rate)
-    elif FLAGS.camera_id >= 0:
-        dataset.set_camera(FLAGS.camera_id, FLAGS.frame_rate)
-    else:
-        dataset.set_images(FLAGS.image_dir, FLAGS.frame_rate)
+    options = deploy_runtime(FLAGS.device, FLAGS.backend, FLAGS.run_mode, FLAGS.reid_precision,
+                             FLAGS.enable_mkldnn_bfloat16, FLAGS.cpu_threads)
+    sources = Sources(tuple(FLAGS.video_file or ()), FLAGS.camera_id if FLAGS.camera_id >= 0 else None,
+                      FLAGS.image_dir, FLAGS.frame_rate)
+    spec = exported_run_spec(FLAGS.reid_model_dir, FLAGS.model_dir, FLAGS.det_results_dir, sources, options,
+                             FLAGS.threshold, FLAGS.scaled, FLAGS.reconnect_tries)
     prepare_output_dir(FLAGS.output_dir)
-    # What --resume compares: the exported models' files, the tracker block, the runtime and the detection filter.
-    settings = {'models': {folder: [digest_file(path) for path in model_files(folder)]
-                           for folder in (FLAGS.reid_model_dir, FLAGS.model_dir) if folder},
-                'tracker': tracker_cfg, 'runtime': vars(options), 'threshold': FLAGS.threshold}
-    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**tracker_cfg), embedder, detector, mode='test',
-                       settings=settings)
+    runner = runner_for(spec, REGISTRY, FLAGS.enable_mkldnn)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.image_dir is None,
                draw_threshold=FLAGS.draw_threshold, evaluate=False, resume=FLAGS.resume)
 

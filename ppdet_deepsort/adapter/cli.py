@@ -103,15 +103,15 @@ def _did_you_mean(name, known):
     return '; did you mean {}?'.format(' or '.join(close)) if close else ''
 
 
-def set_device(cfg, device=None):
-    """Select GPU when asked (``use_gpu: true`` or ``--device=GPU``) and available, else CPU, saying why."""
-    want_gpu = (device or '').upper() == 'GPU' or (device is None and bool(cfg.get('use_gpu', False)))
+def set_device(want_gpu):
+    """Run paddle on the GPU when asked (``use_gpu: true``) and available, else on the CPU, saying why; returns
+    whether it runs on the GPU."""
     if want_gpu and not paddle.is_compiled_with_cuda():
         logger.warning("GPU requested but this paddlepaddle build has no CUDA support (install paddlepaddle-gpu "
                        "for that); running on CPU")
         want_gpu = False
-    cfg['use_gpu'] = want_gpu
-    return paddle.set_device('gpu' if want_gpu else 'cpu')
+    paddle.set_device('gpu' if want_gpu else 'cpu')
+    return bool(want_gpu)
 
 
 def prepare_output_dir(output_dir):

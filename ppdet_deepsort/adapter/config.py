@@ -8,6 +8,13 @@ from ..errors import ConfigError
 
 def build(name, section='component'):
     """``ppdet.core.workspace.create(name)``, with unknown names and unknown keys reported by name."""
+    checked_keys(name, section)
+    return create(name)
+
+
+def checked_keys(name, section='component'):
+    """The keys of the registered component ``name`` as the config sets them, defaults included, with an unknown
+    name or key reported by name (its values are checked when it is built)."""
     if name not in global_config or not isinstance(global_config[name], SchemaDict):
         raise ConfigError("{}: '{}' is not a registered ppdet component (is the plugin imported?)".format(
             section, name))
@@ -15,7 +22,7 @@ def build(name, section='component'):
     if extra:
         raise ConfigError("{}: unknown key(s) {}; known keys: {}".format(
             name, ', '.join(sorted(extra)), ', '.join(sorted(global_config[name].schema))))
-    return create(name)
+    return component_keys(name)
 
 
 def component_args(name, section='component'):

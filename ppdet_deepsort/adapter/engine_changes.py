@@ -3,7 +3,11 @@ infer_mot.py, export_model.py, train.py, eval.py) build and run its components.
 
 ppdet offers no extension point for any of these. Each change wraps one method or function of
 ``ppdet.engine``, acts only where a plugin component is in use, and leaves ppdet's own components exactly as
-they were (ppdet's broken exporter aside, see below):
+they were (ppdet's broken exporter aside, see below). Each is fenced: it names the ppdet release and the signature
+of the target it was written for (:data:`CHANGES`), and where the ppdet that runs differs (another release, or a
+PaddleDetection checkout's own ``ppdet/`` first on ``sys.path``), that change is skipped with one warning naming the
+ppdet (version and path) and the method: ppdet's tools then run as ppdet alone would, and the plugin's own tools,
+which do not go through ppdet's engine, keep working.
 
 * ``Tracker.get_infer_images`` asserts that a sequence folder holds image files. For a
   :class:`MOTDetResultsDataset` sequence whose frames are a video or absent it returns the sequence folder,
@@ -34,11 +38,14 @@ they were (ppdet's broken exporter aside, see below):
 import contextlib
 import contextvars
 import functools
+import inspect
+import logging
 import os
 
 import numpy as np
 import paddle
 import paddle.nn as nn
+import ppdet
 import ppdet.engine.tracker as ppdet_tracker
 from ppdet.core.workspace import create
 from ppdet.engine import Tracker, Trainer
@@ -61,15 +68,30 @@ __all__ = ['install']
 _dataset_reading_detections = contextvars.ContextVar('dataset_reading_detections', default=None)
 
 
-def _patch(owner, name, make):
-    """Replace ``owner.name`` (a function, method or classmethod) by ``make(original function)``, once."""
-    original = vars(owner)[name]
+logger = logging.getLogger(__name__)
+
+PPDET_VERSION = '2.6.0'  # the release every change below was written for and tested with
+
+
+def _patch(owner, name, make, signature):
+    """Replace ``owner.name`` (a function, method or classmethod) by ``make(original function)``, once, if ppdet is
+    the release and the target has the ``signature`` the change was written for; else say why it is skipped."""
+    original = vars(owner).get(name)
     function = original.__func__ if isinstance(original, classmethod) else original
     if getattr(function, '_ppdet_deepsort', False):
-        return
+        return True
+    target = '{}.{}'.format(getattr(owner, '__qualname__', owner.__name__), name)
+    version = getattr(ppdet, '__version__', 'unknown')
+    found = str(inspect.signature(function)) if callable(function) else 'nothing'
+    if version != PPDET_VERSION or found != signature:
+        logger.warning("ppdet-deepsort: not changing {} of ppdet {} ({}): written for ppdet {} {}{}, found {}; "
+                       "ppdet's own tools run it as ppdet does".format(
+                           target, version, os.path.dirname(ppdet.__file__), PPDET_VERSION, name, signature, found))
+        return False
     patched = functools.wraps(function)(make(function))
     patched._ppdet_deepsort = True
     setattr(owner, name, classmethod(patched) if isinstance(original, classmethod) else patched)
+    return True
 
 
 def _get_infer_images(original):
@@ -109,8 +131,8 @@ def _eval_seq_sde(original):
                 undo.callback(setattr, self.model, 'reid', layer)
                 if not compat:
                     undo.enter_context(_replaced(ppdet_tracker, 'get_crops', _upright_crops))
-            if not compat:
-                tracker.reset()
+            if not compat:  # a fresh tracker per sequence, its keys checked against the engine's ReID model
+                tracker.in_mode(layer is not None)
             if isinstance(self.dataset, MOTDetResultsDataset):
                 token = _dataset_reading_detections.set(self.dataset)
                 undo.callback(_dataset_reading_detections.reset, token)
@@ -185,14 +207,23 @@ def _init_metrics(original):
     return init_metrics
 
 
-def install():
-    """Apply the changes above (once; importing ``ppdet_deepsort`` does it)."""
-    _patch(Tracker, 'get_infer_images', _get_infer_images)
-    _patch(Tracker, '_eval_seq_sde', _eval_seq_sde)
-    _patch(ppdet_tracker, 'load_det_results', _load_det_results)
-    _patch(DeepSORT, 'from_config', _deepsort_from_config)
-    for engine in (Tracker, Trainer):
-        _patch(engine, 'load_weights_sde', _load_weights_sde)
-    _patch(Trainer, 'export', _export)
-    _patch(Trainer, '_init_metrics', _init_metrics)
+# (owner, name, change, the signature it was written for)
+CHANGES = [
+    (Tracker, 'get_infer_images', _get_infer_images, '(self, infer_dir)'),
+    (Tracker, '_eval_seq_sde', _eval_seq_sde, "(self, dataloader, save_dir=None, show_image=False, frame_rate=30, "
+                                              "seq_name='', scaled=False, det_file='', draw_threshold=0)"),
+    (ppdet_tracker, 'load_det_results', _load_det_results, '(det_file, num_frames)'),
+    (DeepSORT, 'from_config', _deepsort_from_config, '(cls, cfg, *args, **kwargs)'),
+    (Tracker, 'load_weights_sde', _load_weights_sde, '(self, det_weights, reid_weights)'),
+    (Trainer, 'load_weights_sde', _load_weights_sde, '(self, det_weights, reid_weights)'),
+    (Trainer, 'export', _export, "(self, output_dir='output_inference')"),
+    (Trainer, '_init_metrics', _init_metrics, '(self, validate=False)'),
+]
 
+
+@functools.cache
+def install():
+    """Apply the changes above that fit the ppdet that runs (once; importing the adapter does it). Returns the
+    names of those applied."""
+    return ['{}.{}'.format(getattr(owner, '__qualname__', owner.__name__), name) for owner, name, make, signature
+            in CHANGES if _patch(owner, name, make, signature)]

@@ -1,6 +1,7 @@
 """MOT sequences paired with saved detections: the core of the dataset registered in ppdet as ``MOTDetResultsDataset``
 (:mod:`ppdet_deepsort.adapter.datasets`)."""
 
+import inspect
 import os
 from typing import List, Optional
 
@@ -60,6 +61,10 @@ class MOTSequences:
         self.reconnect_tries, self.stream_timeout = reconnect_tries, stream_timeout
         self._given = {}  # name -> (builder, path, frame rate): sequences set by set_videos / set_images
         self._current = None  # the sequence ppdet's engine reads (see the adapter's MOTDetResultsDataset)
+
+    def config(self):
+        """The constructor keys, as this object holds them."""
+        return {name: getattr(self, name) for name in list(inspect.signature(MOTSequences.__init__).parameters)[1:]}
 
     def set_videos(self, video_files, frame_rate=-1):
         """Use these video files or live streams (``--video_file A B``, ``--video_dir``, ``rtsp://...``) instead

@@ -4,8 +4,8 @@ rtsp://...`` or ``http://...``, e.g. an IP camera's MJPEG).
 It has no length: frames are numbered from 1 as they arrive and the sequence ends when the run is stopped
 (Ctrl-C, SIGTERM) or when the stream stops sending and ``reconnect_tries`` reconnections in a row get no frame;
 that end is raised as :class:`StreamEnded`, which names the last frame tracked. A frame counts as missing after
-``timeout`` seconds without one; a stop asked for meanwhile ends the reading there instead of reconnecting. Frames missed while reconnecting are gone (the stream is live), so the numbering
-goes on from the last frame tracked.
+``timeout`` seconds without one; a stop asked for meanwhile ends the reading there instead of reconnecting. Frames
+missed while reconnecting are gone (the stream is live), so the numbering goes on from the last frame tracked.
 """
 
 import logging

@@ -58,7 +58,7 @@ class _Outcome:
 
 class SDERunner:
     """Tracks the sequences of a :class:`ppdet_deepsort.data.MOTSequences` (a ``MOTDetResultsDataset``). The tools
-    build it from a config with :func:`ppdet_deepsort.adapter.runs.runner_from_config`.
+    build it from their run spec with :func:`.models.runner_for`.
 
     Args:
         dataset (MOTSequences): the sequences and their saved detections.
@@ -72,13 +72,14 @@ class SDERunner:
             The annotated frames show the online tracks.
         read_ahead (int): frames decoded (with their detections and crops) ahead of the models in a background
             thread; 0 reads in line.
-        settings (dict): what the results depend on besides each sequence's inputs, for ``--resume``'s manifests.
+        digest (str): what the results depend on besides each sequence's inputs (:meth:`.spec.RunSpec.digest`),
+            for ``--resume``'s manifests.
         flush_interval (float): a live input's results are appended to ``{seq}.txt.partial`` at least this often
             (seconds), so that a killed run keeps them.
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
-                 read_ahead=4, settings=None, flush_interval=5.):
+                 read_ahead=4, digest='', flush_interval=5.):
         self.dataset = dataset
         self.make_tracker = make_tracker
         self.embedder = embedder
@@ -88,7 +89,7 @@ class SDERunner:
         self.read_ahead = read_ahead
         self.flush_interval = flush_interval
         # What the results depend on besides each sequence's inputs, for the manifests that --resume reads.
-        self.run_digest = manifest.run_digest(dict(settings or {}, interpolation=list(interpolation)))
+        self.run_digest = digest
 
     def run(self, output_dir, save_images=False, save_videos=False, draw_threshold=0., evaluate=True,
             convention='motchallenge', resume=False):

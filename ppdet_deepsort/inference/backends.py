@@ -27,7 +27,8 @@ def model_files(model_dir):
             if not os.path.isfile(params):
                 raise FileNotFoundError("{}: no {} beside {}".format(model_dir, os.path.basename(params), names[0]))
             return program, params
-    raise FileNotFoundError("{}: no exported model (model.json or model.pdmodel with model.pdiparams)".format(model_dir))
+    raise FileNotFoundError("{}: no exported model (model.json or model.pdmodel with model.pdiparams)".format(
+        model_dir))
 
 
 class DygraphBackend:

@@ -1,6 +1,6 @@
 """Running a ppdet detector on video frames: the reader config's transform operators (built by the adapter,
-:mod:`ppdet_deepsort.adapter.builders`) for the preprocessing, the model on any runtime (:mod:`.runtime`: dygraph, paddle.inference, ONNX Runtime), and its
-boxes mapped back to the frame.
+:mod:`ppdet_deepsort.adapter.builders`) for the preprocessing, the model on any runtime (:mod:`.runtime`: dygraph,
+paddle.inference, ONNX Runtime), and its boxes mapped back to the frame.
 
 Detectors come in two kinds (PaddleDetection's ``--scaled``): general ones rescale their boxes to the
 original image themselves; JDE YOLOv3, whose ``JDEBBoxPostProcess`` does not, returns boxes in the
@@ -17,7 +17,6 @@ from scipy.optimize import linear_sum_assignment
 from ..boxes import iou, xyxy_to_tlwh
 from ..errors import ConfigError
 from ..export.tracing import export_detector
-from .options import RuntimeOptions
 from .runtime import ModelKind, build_runtime, run_exported
 
 logger = logging.getLogger(__name__)

@@ -52,7 +52,8 @@ class _Tensor:
     def numpy(self):
         data = self.storage.data
         itemsize = data.dtype.itemsize
-        return np.lib.stride_tricks.as_strided(data[self.offset:], self.size, [s * itemsize for s in self.stride]).copy()
+        strides = [s * itemsize for s in self.stride]
+        return np.lib.stride_tricks.as_strided(data[self.offset:], self.size, strides).copy()
 
 
 def _rebuild_tensor(storage, offset, size, stride, *unused):

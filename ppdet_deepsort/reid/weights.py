@@ -1,5 +1,6 @@
-"""Loading weights strictly (a local checkpoint; the adapter resolves a config's paths and URLs first): a checkpoint that does not fit the model exactly is refused, with the
-keys that are missing, unexpected or of the wrong shape, instead of leaving a half-loaded model."""
+"""Loading weights strictly: a checkpoint that does not fit the model exactly is refused, with the keys that are
+missing, unexpected or of the wrong shape, instead of leaving a half-loaded model. It takes a local file; the adapter
+resolves a config's paths and URLs first (:func:`ppdet_deepsort.adapter.builders.resolve_weights`)."""
 
 import logging
 import os

@@ -53,6 +53,7 @@ class FastDeepSORTTracker:
 
     def __init__(self, *args, **kwargs):
         self.options = TrackerOptions(*args, **kwargs)
+        self._mode = None  # with appearance embeddings (True) or on motion alone (False), see in_mode
         self.reset()
 
     __init__.__signature__ = signature()  # the keys ppdet reads: TrackerOptions' fields
@@ -61,6 +62,16 @@ class FastDeepSORTTracker:
         if name != 'options' and name in TrackerOptions.__dataclass_fields__:
             return getattr(self.options, name)
         raise AttributeError("{!r} object has no attribute {!r}".format(type(self).__name__, name))
+
+    def in_mode(self, with_appearance):
+        """Fix the mode: tracking with appearance embeddings (a ReID model) or on motion alone. A key set to other
+        than its default that does nothing in that mode is refused by name (ConfigError), and every frame must then
+        come with embeddings or without, as the mode says. Without this call the first :meth:`update` fixes the mode
+        and checks the keys. Returns the tracker."""
+        self.options.check_mode(with_appearance)
+        self._mode = bool(with_appearance)
+        self.reset()
+        return self
 
     @property
     def needs_frames(self):
@@ -86,7 +97,7 @@ class FastDeepSORTTracker:
         self._camera = Compensation() if o.camera_motion else StaticCamera()
         self._measure = _ppdet_measurements if o.ppdet_compat else _Measurements(kalman_filter.form)
         self._shape_ok = _ShapeFilter(o.min_box_area, o.vertical_ratio)
-        self._with_appearance = None  # fixed by the first update: embeddings given or not
+        self._with_appearance = self._mode  # None: fixed by the first update, embeddings given or not
         self._reported = np.zeros(0, np.int64), np.zeros((0, 4))  # rows and boxes output for the last frame
 
     def _associate(self, with_embeddings):
@@ -163,6 +174,7 @@ class FastDeepSORTTracker:
             raise ValueError("pred_dets rows {} hold NaN or inf".format(
                 np.flatnonzero(~np.isfinite(pred_dets).all(1)).tolist()))
         if self._with_appearance is None:
+            self.options.check_mode(pred_embs is not None)
             self._with_appearance = pred_embs is not None
         if self._with_appearance != (pred_embs is not None):
             raise ValueError("this tracker started {} embeddings; every frame must be the same".format(

@@ -10,9 +10,14 @@ import inspect
 from typing import List, Literal
 
 from ..checks import check_types, require
+from ..errors import ConfigError
 from .kalman_filter import VELOCITY_NOISE
 
 __all__ = ['TrackerOptions', 'PPDET_KEYS']
+
+# The keys that only one mode reads (ppdet's own keys are left out: ppdet's configs set them in both modes).
+_APPEARANCE_ONLY = ('appearance', 'ema_alpha', 'motion_weight')
+_MOTION_ONLY = ('motion_matching_threshold', 'motion_gate', 'momentum_weight')
 
 # ppdet 2.6's DeepSORTTracker keys, in its order: the first fields, followed by ppdet_compat
 PPDET_KEYS = ('input_size', 'min_box_area', 'vertical_ratio', 'budget', 'max_age', 'n_init', 'metric_type',
@@ -137,6 +142,18 @@ class TrackerOptions:
         require(name, 'ppdet_compat', not (self.ppdet_compat and changed),
                 "false when options beyond ppdet's are set ({})".format(', '.join(changed)), self.ppdet_compat)
         object.__setattr__(self, 'input_size', list(self.input_size))
+
+    def check_mode(self, with_appearance):
+        """Refuse, naming it, a key set to other than its default that does nothing when tracking with appearance
+        embeddings (``with_appearance``) or on motion alone."""
+        unused, needs = ((_MOTION_ONLY, 'motion-only tracking (DeepSORT.reid: None)') if with_appearance else
+                         (_APPEARANCE_ONLY, 'appearance embeddings (a ReID model, DeepSORT.reid)'))
+        for f in dataclasses.fields(self):
+            if f.name in unused and getattr(self, f.name) != _default(f):
+                raise ConfigError("FastDeepSORTTracker.{}: {} does nothing {}; it needs {}: leave it out or set it "
+                                  "to its default {!r}".format(
+                                      f.name, getattr(self, f.name), 'with appearance embeddings' if with_appearance
+                                      else 'on motion alone', needs, _default(f)))
 
     def changed_beyond_ppdet(self):
         """The keys ppdet's ``DeepSORTTracker`` does not have that are set to other than their defaults."""

@@ -1,0 +1,185 @@
+"""What a run is, read once at the tool boundary and handed down: one frozen, typed object.
+
+The plugin's tools build a :class:`RunSpec` from ppdet's config (YAML, ``_BASE_``, ``-o``) and their flags
+(:mod:`ppdet_deepsort.adapter.spec`); the exported-model runner builds it from the exports' ``infer_cfg.yml`` and
+PaddleDetection's flags. Nothing below the tools reads ppdet's config: the runner, the models and the tracker are
+built from the spec, and ``--resume`` compares the spec's :meth:`RunSpec.digest`, in every tool alike.
+
+The top-level config keys a run reads are the fields of :class:`RuntimeOptions`, :class:`PostProcess`,
+:class:`DetectionFilter` and :data:`WEIGHTS_KEYS` (:data:`TOP_LEVEL_KEYS`): a config or an ``-o`` may set them, and
+no other top-level key a run does not read.
+"""
+
+import dataclasses
+from typing import List, Optional, Tuple
+
+from ..checks import check_types, require
+from ..data import MOTSequences
+from ..inference.options import RuntimeOptions
+from ..tracker.options import TrackerOptions
+from . import manifest
+
+__all__ = ['RunSpec', 'ModelSpec', 'DatasetSpec', 'Sources', 'PostProcess', 'DetectionFilter', 'TOP_LEVEL_KEYS',
+           'WEIGHTS_KEYS']
+
+WEIGHTS_KEYS = ('reid_weights', 'det_weights', 'weights')
+
+
+def _check(section, spec):
+    check_types(section, type(spec).__init__, {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)})
+
+
+@dataclasses.dataclass(frozen=True)
+class PostProcess:
+    """Offline post-processing of each sequence's tracks before they are saved and scored (top-level keys).
+
+    Args:
+        interpolate_max_gap (int): fill gaps of a track up to this many frames by linear interpolation; 0 is off.
+        smooth_sigma (float): Gaussian smoothing of each track's boxes over this many frames; 0 is off.
+        flush_interval (float): a live input's results are appended to ``{seq}.txt.partial`` at least this often
+            (seconds).
+    """
+
+    interpolate_max_gap: int = 0
+    smooth_sigma: float = 0.
+    flush_interval: float = 5.
+
+    def __post_init__(self):
+        _check('config', self)
+        require('config', 'interpolate_max_gap', self.interpolate_max_gap >= 0, 'a number of frames >= 0',
+                self.interpolate_max_gap)
+        require('config', 'smooth_sigma', self.smooth_sigma >= 0, 'a number of frames >= 0', self.smooth_sigma)
+        require('config', 'flush_interval', self.flush_interval > 0, 'seconds > 0', self.flush_interval)
+
+    @property
+    def interpolation(self):
+        return self.interpolate_max_gap, float(self.smooth_sigma)
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectionFilter:
+    """Which of a detector's boxes are kept (top-level keys).
+
+    Args:
+        det_score_threshold (float): boxes scoring below this are dropped. Default 0.3.
+        det_class_ids (list[int]): the classes kept; [] keeps every class. Default [0].
+    """
+
+    det_score_threshold: float = 0.3
+    det_class_ids: List[int] = dataclasses.field(default_factory=lambda: [0])
+
+    def __post_init__(self):
+        _check('config', self)
+
+
+TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter)
+                       for f in dataclasses.fields(cls)) + WEIGHTS_KEYS
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """A model of the run: a registered ppdet component with its weights, or an exported model.
+
+    Args:
+        name (str): the registered component (``OSNetEmbedding``, ``YOLOv3``, ...) or the export's folder name.
+        keys (dict): what the config (or the export's ``infer_cfg.yml``) says about it, for the digest.
+        weights (str or None): the local weights file of a registered component.
+        export_dir (str or None): the folder of an exported model.
+        fingerprint (str): digest of the weights or of the exported model's files.
+    """
+
+    name: str
+    keys: dict
+    weights: Optional[str] = None
+    export_dir: Optional[str] = None
+    fingerprint: str = ''
+
+
+@dataclasses.dataclass(frozen=True)
+class Sources:
+    """Where the sequences come from: the dataset folder, videos or streams (``--video_file``, ``--video_dir``),
+    a camera (``--camera``) or one folder of frames (``--image_dir``)."""
+
+    videos: Tuple[str, ...] = ()
+    camera: Optional[int] = None
+    images: Optional[str] = None
+    frame_rate: int = -1
+
+    def open(self, sequences):
+        """Set these sources on ``sequences`` (a :class:`MOTSequences`)."""
+        if self.videos:
+            sequences.set_videos(list(self.videos), self.frame_rate)
+        elif self.camera is not None:
+            sequences.set_camera(self.camera, self.frame_rate)
+        elif self.images is not None:
+            sequences.set_images(self.images, self.frame_rate)
+        return sequences
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """The sequences and their saved detections: the keys of a ``MOTDetResultsDataset`` block (the constructor
+    arguments of :class:`ppdet_deepsort.data.MOTSequences`, which checks them) and the tool's sources."""
+
+    keys: dict = dataclasses.field(default_factory=dict)
+    sources: Sources = Sources()
+
+    def __post_init__(self):
+        MOTSequences(**self.keys)  # a bad key or value fails here, by name
+
+    @property
+    def det_results_dir(self):
+        return self.keys.get('det_results_dir', '')
+
+    def sequences(self, kind=MOTSequences):
+        """The sequences to track, as ``kind`` (:class:`MOTSequences` or the ppdet-facing dataset)."""
+        return self.sources.open(kind(**self.keys))
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """Everything a run of the tools depends on.
+
+    Args:
+        mode (str): 'eval' (sequences with ground truth are scored) or 'test'.
+        tracker (TrackerOptions): the tracker's keys.
+        reid (ModelSpec or None): the ReID model; None tracks on motion alone.
+        detector (ModelSpec or None): the detector; None uses the dataset's saved detections.
+        detection_filter (DetectionFilter): the detector's score threshold and classes.
+        runtime (RuntimeOptions): how the models run.
+        dataset (DatasetSpec): the sequences and their saved detections.
+        post (PostProcess): offline post-processing and the live flush interval.
+    """
+
+    mode: str
+    tracker: TrackerOptions
+    reid: Optional[ModelSpec]
+    detector: Optional[ModelSpec]
+    runtime: RuntimeOptions
+    dataset: DatasetSpec
+    post: PostProcess = PostProcess()
+    detection_filter: DetectionFilter = DetectionFilter()
+
+    def __post_init__(self):
+        require('run', 'mode', self.mode in ('eval', 'test'), "'eval' or 'test'", self.mode)
+        self.tracker.check_mode(self.with_appearance)
+
+    @property
+    def with_appearance(self):
+        """Whether the tracker gets appearance embeddings (a ReID model) or tracks on motion alone."""
+        return self.reid is not None
+
+    def digest(self):
+        """What the results depend on besides each sequence's inputs, as a hex digest: the tracker's keys, the models
+        (their keys and the digest of their weights or files), how they run, the detection filter, the dataset's
+        filters and the post-processing. ``--resume`` compares it with the one a result file's manifest holds."""
+        models = {part: None if model is None else {'name': model.name, 'keys': model.keys,
+                                                    'fingerprint': model.fingerprint}
+                  for part, model in (('reid', self.reid), ('detector', self.detector))}
+        settings = {'tracker': dataclasses.asdict(self.tracker), 'models': models,
+                    'runtime': {key: self.runtime.backend(key) for key in ('reid_backend', 'det_backend')},
+                    'precision': [self.runtime.reid_precision, self.runtime.det_precision],
+                    'detection_filter': dataclasses.asdict(self.detection_filter) if self.detector else None,
+                    'dataset': {key: self.dataset.keys.get(key) for key in ('min_score', 'skip_invalid_rows')},
+                    'interpolation': list(self.post.interpolation)}
+        return manifest.run_digest(settings)
