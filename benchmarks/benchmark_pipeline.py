@@ -63,7 +63,7 @@ def compare_stages(cfg, runner, frames_limit):
             min_cosine = min(min_cosine, float(cosine.min()))
         pred = np.c_[np.zeros(len(tlwh)), score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]].astype(np.float32)
         inputs.append((pred, b))
-    for key, tracker in (('tracker_plugin', runner.make_tracker()), ('tracker_builtin', DeepSORTTracker())):
+    for key, tracker in (('tracker_plugin', runner.pipeline.make_tracker()), ('tracker_builtin', DeepSORTTracker())):
         start = time.perf_counter()
         for pred, embeddings in inputs:
             tracker.predict()

@@ -99,6 +99,8 @@ def tracker_params(config):
 class CachedEmbedder:
     """An embedder that remembers each frame's embeddings by its boxes, on disk between runs."""
 
+    crops_ahead = False  # it embeds a frame's boxes when asked, from its cache
+
     def __init__(self, embedder, path):
         self.embedder, self.path = embedder, path
         self.cache = pickle.load(open(path, 'rb')) if os.path.isfile(path) else {}

@@ -118,15 +118,15 @@ def test_camera_or_stream_that_cannot_be_opened_is_named(tmp_path):
 
 
 def test_workers_share_live_inputs_without_opening_them():
-    from ppdet_deepsort.adapter.datasets import MOTDetResultsDataset
+    from ppdet_deepsort.data import MOTSequences
     from ppdet_deepsort.data.stream import Stream
-    from ppdet_deepsort.engine.runner import SDERunner
+    from ppdet_deepsort.engine.plan import frame_counts
     from ppdet_deepsort.utils.distributed import shard
 
     with MJPEGServer(VIDEO, NAME, connections=1) as server:  # a camera that lets in one reader
-        dataset = MOTDetResultsDataset()
+        dataset = MOTSequences()
         dataset.set_videos([server.url, VIDEO.replace(NAME, 'missing')])
-        counts = SDERunner(dataset, None)._frame_counts(dataset.sequences())
+        counts = frame_counts(dataset, dataset.sequences())
         assert server.served == 0  # its one connection is left for the worker that tracks it
     assert counts == {NAME: len(Stream.frame_ids), 'missing': 0}
     assert shard(counts, 0, 2) == [NAME] and shard(counts, 1, 2) == ['missing']

@@ -152,14 +152,16 @@ class MOTSequences:
         return load_detections(self.det_file(seq), seq.num_frames, self.min_score, self.skip_invalid_rows,
                                seq.im_size)
 
-    def frames(self, seq, with_images=True):
+    def frames(self, seq, with_images=True, interrupted=lambda: False):
         """Yield (frame_id, BGR image or None, tlwh N x 4, score N) for each frame of ``seq``.
 
         Without ``det_results_dir`` the detections are empty (a detector supplies them). A live input is read even
-        without ``with_images``: its frames are those that arrive.
+        without ``with_images``: its frames are those that arrive, until it ends or ``interrupted()``.
         """
         dets = self.detections(seq)
-        if with_images or seq.is_live:
+        if seq.is_live:
+            frames = seq.read(interrupted)
+        elif with_images:
             frames = seq.read()
         else:
             frames = ((frame_id, None) for frame_id in seq.frame_ids)

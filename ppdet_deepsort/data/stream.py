@@ -51,7 +51,6 @@ class Stream:
 
     def __init__(self, source, frame_rate=-1, reconnect_tries=3, timeout=10.):
         self.source = source
-        self.interrupted = lambda: False  # the runner's: whether the run is stopping
         self.name = self.name_of(source)
         self.reconnect_tries, self.timeout = reconnect_tries, timeout
         # Kept for the first read: a second connection would start later in the stream (or not be let in).
@@ -73,8 +72,9 @@ class Stream:
                 'stream {} (no answer within {:g} s, or not a stream OpenCV reads)'.format(self.source, self.timeout)))
         return capture
 
-    def read(self):
-        """Yield (frame id, BGR image) as frames arrive, numbered from 1.
+    def read(self, interrupted=lambda: False):
+        """Yield (frame id, BGR image) as frames arrive, numbered from 1. ``interrupted()`` says whether the run is
+        stopping: then a stream that went silent is not reconnected.
 
         Raises:
             StreamEnded: the stream stopped sending and could not be reconnected.
@@ -88,7 +88,7 @@ class Stream:
                     frame_id, failed = frame_id + 1, 0
                     yield frame_id, image
                     continue
-                if self.interrupted():  # a stop asked for while the stream was silent: no more tries
+                if interrupted():  # a stop asked for while the stream was silent: no more tries
                     return
                 if failed == self.reconnect_tries:
                     raise StreamEnded("{} {}: the stream stopped after frame {}{}".format(

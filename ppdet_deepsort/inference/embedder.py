@@ -83,6 +83,8 @@ class ReIDEmbedder:
         mean, std (list[float]): RGB normalization of the crops (ImageNet's by default).
     """
 
+    crops_ahead = True  # crops() cuts a frame's crops without the model, so the runner reads them ahead
+
     def __init__(self, model, input_size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
         self.model = model
         self.input_size = tuple(input_size)
