@@ -2,32 +2,25 @@
 (where ppdet 2.6's ``Trainer.export`` fails for every model: "Can't call main_program when full_graph=False").
 
 A DeepSORT config exports its ReID model (input 'crops', [None, 3, h, w] from the tracker's ``input_size``
-[w, h]; ``infer_cfg.yml`` holds the crop preprocessing and the tracker's whole section, whatever its name); any
-other config exports its detector (input 'image' and what its post-process reads; ``infer_cfg.yml`` holds
-ppdet's keys, whether the boxes are scaled, and the detection filter). The project's tools/export_model.py and,
-through :mod:`.engine_changes`, PaddleDetection's own call :func:`export_model` with the layer their own weight
-loaders filled.
+[w, h]; its bundle holds the crop preprocessing and the tracker's whole section, whatever its name); any other config
+exports its detector (input 'image' and what its post-process reads; its bundle holds ppdet's keys, whether the boxes
+are scaled, and the detection filter). This module reads the config; tracing, the bundle and the writing are
+:mod:`ppdet_deepsort.export`'s. The project's tools/export_model.py and, through :mod:`.engine_changes`,
+PaddleDetection's own call :func:`export_model` with the layer their own weight loaders filled.
 """
 
-import logging
-import os
-import shutil
-import tempfile
+from ppdet.data.source.category import get_categories
+from ppdet.engine.export_utils import TRT_MIN_SUBGRAPH
 
-import paddle
-
+from ..errors import ConfigError
+from ..export.bundle import DetectorBundle, ReIDBundle
 from ..export.tracing import export_detector, export_reid
-from ..errors import ConfigError, ConversionError
+from ..export.writer import write_export
 from ..inference import RuntimeOptions
-from ..inference.backends import OnnxRuntimeBackend, PaddleInferenceBackend, model_files
 from ..inference.detector import input_shape
-from ..inference.onnx_models import cache_dir, onnx_model
 from ..reid.crops import IMAGENET_MEAN, IMAGENET_STD
 from .builders import detector_boxes
 from .config import component_args
-from .infer_cfg import write_detector_infer_cfg, write_reid_infer_cfg
-
-logger = logging.getLogger(__name__)
 
 __all__ = ['export_model', 'exports_reid']
 
@@ -42,42 +35,12 @@ def export_model(cfg, layer, out, scaled_flag=None, onnx=False):
     with its ``infer_cfg.yml`` to the folder ``out``, which is replaced only once paddle.inference loads the new
     export. ``scaled_flag`` is the user's --scaled, checked against the detector's post-process. ``onnx`` also
     writes ``model.onnx`` (paddle2onnx, as the tools convert it), once ONNX Runtime loads it."""
-    parent = os.path.dirname(os.path.abspath(out))
-    os.makedirs(parent, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=parent, prefix='.export_') as scratch:
-        what = _export_reid(cfg, layer, scratch) if exports_reid(cfg) else _export_detector(cfg, layer, scratch,
-                                                                                           scaled_flag)
-        try:  # paddle 3.3 writes some control flow (e.g. PP-YOLOE's post-process) that it cannot read back
-            PaddleInferenceBackend(scratch, mkldnn=False)
-        except RuntimeError as e:
-            raise ConfigError("the exported model cannot be loaded by paddle.inference on paddle {} ({}); run this "
-                              "detector from its config with tools/infer_mot.py instead".format(
-                                  paddle.__version__, str(e).strip().splitlines()[0])) from None
-        if onnx:
-            _write_onnx(cfg, scratch)
-        if os.path.isdir(out):
-            shutil.rmtree(out)
-        os.rename(scratch, out)
-        os.chmod(out, 0o755)  # TemporaryDirectory made it private
-        os.makedirs(scratch)  # for the TemporaryDirectory cleanup
-    program, params = model_files(out)
-    logger.info("Exported {} to {}: {}, {}, infer_cfg.yml{}".format(what, out, os.path.basename(program),
-                                                                    os.path.basename(params),
-                                                                    ', model.onnx' if onnx else ''))
+    onnx_cache = (RuntimeOptions.from_config(cfg).model_cache_dir or '') if onnx else None
+    trace, bundle, what = _reid(cfg, layer) if exports_reid(cfg) else _detector(cfg, layer, scaled_flag)
+    write_export(out, trace, bundle, what, onnx_cache)
 
 
-def _write_onnx(cfg, folder):
-    """``model.onnx`` beside the paddle export in ``folder``, converted (or taken from the cache) as the tools'
-    ``onnxruntime`` backend converts it."""
-    try:
-        _, path, _ = onnx_model(folder, cache_dir(RuntimeOptions.from_config(cfg).model_cache_dir),
-                                OnnxRuntimeBackend)
-    except ConversionError as e:
-        raise ConversionError("--onnx: {}".format(e)) from None
-    shutil.copyfile(path, os.path.join(folder, 'model.onnx'))
-
-
-def _export_reid(cfg, layer, out):
+def _reid(cfg, layer):
     reid_name = cfg['DeepSORT'].get('reid')
     if layer is None or reid_name in (None, 'None'):
         raise ConfigError("DeepSORT.reid is None: this config has no ReID model to export (export a detector from "
@@ -85,20 +48,24 @@ def _export_reid(cfg, layer, out):
     tracker_name = cfg['DeepSORT'].get('tracker')
     tracker_args = component_args(tracker_name, 'DeepSORT.tracker')
     width, height = tracker_args['input_size']
-    export_reid(layer, [width, height], out)
-    write_reid_infer_cfg(out, reid_name, tracker_name, tracker_args, IMAGENET_MEAN, IMAGENET_STD)
-    return "{} (input 'crops' [None, 3, {}, {}])".format(reid_name, height, width)
+    bundle = ReIDBundle(reid_name, [width, height], list(IMAGENET_MEAN), list(IMAGENET_STD), tracker_name,
+                        tracker_args)
+    return (lambda folder: export_reid(layer, [width, height], folder), bundle,
+            "{} (input 'crops' [None, 3, {}, {}])".format(reid_name, height, width))
 
 
-def _export_detector(cfg, layer, out, scaled_flag):
+def _detector(cfg, layer, scaled_flag):
     name = cfg['architecture']
     reader = cfg.get('TestReader') or cfg.get('TestMOTReader')
     if not isinstance(reader, dict) or 'sample_transforms' not in reader:
         raise ConfigError("TestReader: the detector's sample_transforms are needed for its infer_cfg.yml")
     scaled, threshold, class_ids = detector_boxes(cfg, name, scaled_flag)
     shape = input_shape(reader)
-    export_detector(layer, shape, out)
-    write_detector_infer_cfg(out, name, cfg.get('metric', 'COCO'), reader['sample_transforms'], scaled, threshold,
-                             class_ids)
-    return "{} (input 'image' [None, {}, {}, {}], boxes {})".format(name, *shape, 'rescaled' if scaled else
-                                                                    'letterboxed')
+    metric = cfg.get('metric', 'COCO')
+    arch = next((known for known in TRT_MIN_SUBGRAPH if known in name), name)  # PaddleDetection's deploy keys
+    bundle = DetectorBundle(reader['sample_transforms'], scaled, threshold, class_ids, arch, metric,
+                            TRT_MIN_SUBGRAPH.get(arch, 3),
+                            [str(label) for label in get_categories(metric, None, 'detection_arch')[1].values()])
+    return (lambda folder: export_detector(layer, shape, folder), bundle,
+            "{} (input 'image' [None, {}, {}, {}], boxes {})".format(name, *shape, 'rescaled' if scaled else
+                                                                     'letterboxed'))

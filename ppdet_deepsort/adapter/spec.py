@@ -22,6 +22,7 @@ import paddle
 
 from ..engine import manifest
 from ..engine.manifest import digest_file
+from ..export.bundle import DetectorBundle, ReIDBundle
 from ..engine.spec import DatasetSpec, DetectionFilter, ModelSpec, PostProcess, RunSpec, Sources
 from ..errors import ConfigError
 from ..inference import RuntimeOptions
@@ -33,7 +34,6 @@ from ..tracker.options import TrackerOptions
 from .builders import build_transforms, resolve_weights
 from .config import build, checked_keys
 from .datasets import MOTDetResultsDataset
-from .infer_cfg import read_detector_infer_cfg, read_reid_infer_cfg
 
 logger = logging.getLogger(__name__)
 
@@ -123,22 +123,22 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
     the ReID model and every tracker key from ``reid_model_dir/infer_cfg.yml``, the detector from
     ``model_dir/infer_cfg.yml`` (or saved detections in ``det_results_dir``), how they run (``runtime``), the
     detector's score ``threshold`` (None keeps the export's)."""
-    reid_keys, tracker_keys = read_reid_infer_cfg(reid_model_dir)
-    tracker_keys = dict(tracker_keys)
-    tracker_type = tracker_keys.pop('type')
-    if tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
+    bundle = ReIDBundle.read(reid_model_dir)
+    tracker_keys = dict(bundle.tracker)
+    if bundle.tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
         tracker_keys['ppdet_compat'] = True
-    elif tracker_type != FastDeepSORTTracker.__name__:
+    elif bundle.tracker_type != FastDeepSORTTracker.__name__:
         raise ConfigError('{}/infer_cfg.yml: tracker type {} is not supported (FastDeepSORTTracker or ppdet\'s '
-                          'DeepSORTTracker)'.format(reid_model_dir, tracker_type))
+                          'DeepSORTTracker)'.format(reid_model_dir, bundle.tracker_type))
     tracker = TrackerOptions(**tracker_keys)  # a bad tracker block fails here, naming the key
-    reid = _export(reid_model_dir, reid_keys)
+    reid = _export(reid_model_dir, {'input_size': bundle.input_size, 'mean': bundle.mean, 'std': bundle.std})
     detector, detection_filter = None, DetectionFilter()
     if model_dir:
-        transforms, scaled, export_threshold, class_ids = read_detector_infer_cfg(model_dir)
-        check_scaled_flag(scaled_flag, scaled, model_dir)
-        detection_filter = DetectionFilter(float(export_threshold if threshold is None else threshold), class_ids)
-        detector = _export(model_dir, {'sample_transforms': transforms, 'scaled': scaled})
+        det = DetectorBundle.read(model_dir)
+        check_scaled_flag(scaled_flag, det.scaled, model_dir)
+        detection_filter = DetectionFilter(float(det.det_score_threshold if threshold is None else threshold),
+                                           det.det_class_ids)
+        detector = _export(model_dir, {'sample_transforms': det.sample_transforms, 'scaled': det.scaled})
     dataset = DatasetSpec({'det_results_dir': det_results_dir, 'reconnect_tries': reconnect_tries}, sources)
     return RunSpec('test', tracker, reid, detector, runtime, dataset, detection_filter=detection_filter)
 
