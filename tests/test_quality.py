@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow  # starts tool processes or runs models at full si
 MOT17_DEV = os.path.join(DEV, 'MOT17-dev')
 PEERS = json.load(open(os.path.join(DEV, 'peers', 'trackeval_metrics.json')))
 VARIANT_PEERS = json.load(open(os.path.join(DEV, 'peers', 'variants', 'metrics.json')))
-# At half the frame rate OC-SORT associates better (README "Tracking quality"): how far behind it may stay.
+# At half the frame rate OC-SORT associates better (docs/quality.md): how far behind it may stay.
 KNOWN_GAPS = {'half_rate': {'HOTA': 0.011, 'IDF1': 0.025}}
 
 

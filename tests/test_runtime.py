@@ -20,7 +20,7 @@ from ppdet_deepsort.errors import ConfigError, ConversionError
 from ppdet_deepsort.inference.onnx_models import onnx_model
 from ppdet_deepsort.reid.osnet import OSNetEmbedding
 from ppdet_deepsort.reid.weights import load_state_dict
-from ppdet_deepsort.adapter.cli import TOOL_KEYS
+from ppdet_deepsort.adapter.cli import load_cfg
 
 pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
@@ -53,8 +53,16 @@ class _Unconvertible(nn.Layer):
         return paddle.lgamma(paddle.tanh(self.conv(x)) + 2.).flatten(1)
 
 
-def test_the_runtime_keys_are_the_tools_keys():
-    assert {f.name for f in dataclasses.fields(RuntimeOptions)} <= set(TOOL_KEYS)
+def test_the_tools_know_the_top_level_keys_of_the_run_spec():
+    """Each top-level key the run spec reads may be overridden with -o; a misspelt one is refused by its nearest."""
+    from ppdet_deepsort.engine.spec import TOP_LEVEL_KEYS
+    config = os.path.join(REPO, 'configs', 'mot', 'deepsort', 'deepsort_motion_only.yml')
+    assert {f.name for f in dataclasses.fields(RuntimeOptions)} < set(TOP_LEVEL_KEYS)
+    assert {'interpolate_max_gap', 'smooth_sigma', 'flush_interval', 'det_score_threshold', 'reid_weights'} < set(
+        TOP_LEVEL_KEYS)
+    assert load_cfg(config, {'smooth_sigma': 2.0})['smooth_sigma'] == 2.0
+    with pytest.raises(ConfigError, match='no key smooth_sigm in this config; did you mean smooth_sigma'):
+        load_cfg(config, {'smooth_sigm': 2.0})
 
 
 def test_bad_runtime_keys_are_named():

@@ -13,7 +13,7 @@ python -m paddle.distributed.launch the videos are shared among the workers.
 
 A camera or a stream (rtsp://, http://, ...) is tracked live until Ctrl-C or SIGTERM, which keep everything tracked
 up to then, or until it stops sending (reported with its last frame); its results are flushed every
-flush_interval seconds meanwhile (TestMOTDataset's reconnect_tries and stream_timeout, see README "Long runs").
+flush_interval seconds meanwhile (TestMOTDataset's reconnect_tries and stream_timeout, see docs/long-runs.md).
 """
 
 import os

@@ -13,6 +13,7 @@ from ppdet.core.config.schema import SchemaDict
 from ppdet.core.workspace import load_config, merge_config
 from ppdet.utils.cli import ArgsParser
 
+from ..engine.spec import TOP_LEVEL_KEYS
 from ..errors import ConfigError, PluginError
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,6 @@ def load_cfg(config, opts, builds=()):
     return cfg
 
 
-# Top-level keys the tools read with a default, so a config need not set them.
-# The runtime keys are ppdet_deepsort.inference.RuntimeOptions' fields (tests/test_runtime.py keeps them equal).
-TOOL_KEYS = ('reid_weights', 'det_weights', 'weights', 'det_score_threshold', 'det_class_ids', 'interpolate_max_gap',
-             'smooth_sigma', 'use_gpu', 'reid_backend', 'reid_precision', 'det_backend', 'det_precision', 'cpu_threads',
-             'read_ahead', 'model_cache_dir', 'reid_calibration', 'flush_interval')
 
 
 def _used_components(cfg, builds=()):
@@ -87,7 +83,7 @@ def _check_overrides(cfg, opts, builds=()):
                         key, unknown[0], key, _did_you_mean(unknown[0], current.schema),
                         ', '.join(sorted(current.schema))))
             continue
-        if key in plain_keys or key in TOOL_KEYS:
+        if key in plain_keys or key in TOP_LEVEL_KEYS:
             continue
         what = 'section' if isinstance(value, dict) else 'key'
         shown = key + ('.' + next(iter(value)) if isinstance(value, dict) and value else '')
@@ -95,7 +91,7 @@ def _check_overrides(cfg, opts, builds=()):
             raise ConfigError("-o {}: this config does not use {} (the components it builds: {})".format(
                 shown, key, ', '.join(sorted(used))))
         raise ConfigError("-o {}: no {} {} in this config{}".format(
-            shown, what, key, _did_you_mean(key, sorted(used) + plain_keys + list(TOOL_KEYS))))
+            shown, what, key, _did_you_mean(key, sorted(used) + plain_keys + list(TOP_LEVEL_KEYS))))
 
 
 def _did_you_mean(name, known):

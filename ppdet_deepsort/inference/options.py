@@ -26,11 +26,10 @@ class RuntimeOptions:
             the CPU) or 'dygraph' (the paddle layer). Default 'auto'.
         reid_precision (str): 'fp32', 'bf16' (paddle.inference on CPUs with native bfloat16) or 'int8' (ONNX
             Runtime, calibrated on ``reid_calibration``), each kept only where it agrees with fp32 on the first
-            real batch. bf16 and int8 are faster but cost identities: on the dev split's PETS09 frames 1-399 they
-            lowered HOTA from 48.5 to 47.6 and 47.4, IDF1 from 74.2 to 71.5 and 70.4 (the tracker's thresholds
-            were chosen on fp32 embeddings). Default 'fp32'.
+            real batch. bf16 and int8 are faster but cost identities (the tracker's thresholds were chosen on fp32
+            embeddings; what they cost on the dev split: docs/speed.md). Default 'fp32'.
         det_backend (str): as ``reid_backend``, or 'tensorrt' (paddle.inference through TensorRT, GPU); 'auto' is
-            paddle.inference, since ONNX Runtime measured no faster on JDE YOLOv3 and PP-YOLOE+ (README "Speed").
+            paddle.inference, since ONNX Runtime measured no faster on JDE YOLOv3 and PP-YOLOE+ (docs/speed.md).
             Default 'auto'.
         det_precision (str): 'auto', 'fp32', 'bf16', or 'fp16' with TensorRT. Default 'auto'.
         cpu_threads (int): math threads per model; 0 uses every core, shared among the workers of
@@ -86,8 +85,8 @@ class RuntimeOptions:
         backend = getattr(self, key)
         if (backend == 'auto' and key == 'reid_backend' and not self.use_gpu and self.reid_precision != 'int8'
                 and cpu_supports_bf16()):
-            # The sample's main job, paddle.inference fp32 against ONNX Runtime fp32: 30.7 against 17.9 FPS on a
-            # 2-core AVX512-BF16 Xeon, 33 against 51 on a 2-core AVX2 EPYC (benchmarks/benchmark_pipeline.py).
+            # paddle.inference ran the sample's main job faster than ONNX Runtime on the AVX512-BF16 CPU measured
+            # (benchmarks/benchmark_pipeline.py; figures by machine in docs/speed.md).
             return 'inference'
         if backend == 'auto':
             return 'inference' if self.use_gpu else self._AUTO_ON_CPU[key]
