@@ -44,7 +44,8 @@ from ppdet_deepsort.adapter.datasets import MOTDetResultsDataset  # noqa: E402
 from ppdet_deepsort.data import GroundTruth, read_mot_results  # noqa: E402
 from ppdet_deepsort.engine.runner import SDERunner  # noqa: E402
 from ppdet_deepsort.metrics import evaluate  # noqa: E402
-from ppdet_deepsort.adapter.builders import embedder_from_config  # noqa: E402
+from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
+from ppdet_deepsort.engine.models import embedder_for  # noqa: E402
 from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 from ppdet_deepsort.adapter.cli import logs_to_stderr, run_tool  # noqa: E402
 
@@ -304,7 +305,7 @@ def main():
         weights = os.path.join(REPO, appearance_cfg['reid_weights'])
         key = hashlib.sha1(open(weights, 'rb').read() + repr((recommended[True]['input_size'],
                                                                appearance_cfg.get('reid_precision'))).encode())
-        embedder = CachedEmbedder(embedder_from_config(appearance_cfg, recommended[True]['input_size']),
+        embedder = CachedEmbedder(embedder_for(run_spec(appearance_cfg), REGISTRY),
                                   os.path.join(args.output_dir, 'quality_cache',
                                                'osnet_{}.pkl'.format(key.hexdigest()[:12])))
     recommended[False] = tracker_params(os.path.join(CONFIGS, 'deepsort_motion_only.yml'))

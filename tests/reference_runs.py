@@ -52,6 +52,14 @@ def _mot17_dets(tmp):
     return dets
 
 
+def _config(tmp, name, base, body):
+    """A config ``tmp/name`` that ``_BASE_``s ``base`` (a path in the repository) and sets ``body`` (YAML)."""
+    path = os.path.join(tmp, name)
+    with open(path, 'w') as f:
+        f.write("_BASE_: ['{}']\n{}".format(os.path.join(REPO, base), textwrap.dedent(body)))
+    return path
+
+
 def _eval(tmp, name, config, dets, *extra):
     out = os.path.join(tmp, name)
     _run('tools/eval_mot.py', '-c', config, '--det_results_dir', dets, '--output_dir', out, *extra)
@@ -82,21 +90,17 @@ def osnet_pets09(tmp):
 
 def ppdet_compat_pets09(tmp):
     """ppdet's DeepSORTTracker settings with ppdet_compat (its boxes, crops and rounding), OSNet embeddings."""
-    config = os.path.join(tmp, 'compat.yml')
-    with open(config, 'w') as f:
-        f.write(textwrap.dedent('''\
-            _BASE_: ['{}']
-            DeepSORT:
-              reid: OSNetEmbedding
-            OSNetEmbedding:
-              model_name: osnet_x0_25
-              feature_dim: 512
-            reid_weights: {}
-            FastDeepSORTTracker:
-              input_size: [128, 256]
-              ppdet_compat: true
-            ''').format(os.path.join(REPO, 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml'),
-                         os.path.join(REPO, 'weights', 'osnet_x0_25_msmt17.pdparams')))
+    config = _config(tmp, 'compat.yml', 'configs/mot/deepsort/deepsort_pcb_pyramid_r101.yml', '''
+        DeepSORT:
+          reid: OSNetEmbedding
+        OSNetEmbedding:
+          model_name: osnet_x0_25
+          feature_dim: 512
+        reid_weights: {}
+        FastDeepSORTTracker:
+          input_size: [128, 256]
+          ppdet_compat: true
+        '''.format(os.path.join(REPO, 'weights', 'osnet_x0_25_msmt17.pdparams')))
     out = _eval(tmp, 'compat', config, PETS_DETS, *PETS_DEV)
     return _digests(os.path.join(out, 'mot_results'))
 
@@ -112,15 +116,12 @@ def exported_runner_pets09(tmp):
 
 def paddledetection_eval_mot_motion_only(tmp):
     """PaddleDetection's own tools/eval_mot.py, through the installed start-up hook, on the motion-only config."""
-    config = os.path.join(tmp, 'ppdet_motion.yml')
-    with open(config, 'w') as f:
-        f.write(textwrap.dedent('''\
-            _BASE_: ['{}']
-            EvalMOTDataset:
-              !MOTDetResultsDataset
-                dataset_dir: {}
-                data_root: train
-            ''').format(os.path.join(REPO, MOTION), MOT17_DEV))
+    config = _config(tmp, 'ppdet_motion.yml', MOTION, '''
+        EvalMOTDataset:
+          !MOTDetResultsDataset
+            dataset_dir: {}
+            data_root: train
+        '''.format(MOT17_DEV))
     out = os.path.join(tmp, 'ppdet_motion')
     _run(os.path.join(PADDLEDETECTION, 'tools', 'eval_mot.py'), '-c', config, '--det_results_dir', _mot17_dets(tmp),
          '--output_dir', out)

@@ -335,6 +335,39 @@ def test_ppdet_own_deepsort_config_takes_the_plugin_components_with_ppdet_result
     assert plugin.read_text() == builtin.read_text()
 
 
+OTHER_PPDET = """
+import runpy, sys
+import ppdet
+ppdet.__version__ = '2.7.0'  # as another ppdet release would report
+import ppdet_deepsort.adapter
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+def test_ppdet_own_config_runs_as_ppdet_alone_where_the_engine_changes_do_not_fit(pets_frames, random_models,
+                                                                                   tmp_path):
+    """Under another ppdet release the plugin registers its components but changes nothing in ppdet's engine (one
+    line per change says so), and PaddleDetection's eval_mot.py runs ppdet's own DeepSORT config as ppdet alone."""
+    common = ['-c', os.path.join(PADDLEDETECTION, 'configs', 'mot', 'deepsort', 'reid',
+                                 'deepsort_pcb_pyramid_r101.yml'),
+              '--det_results_dir', 'dets', '-o', 'use_gpu=false', 'reid_weights=' + random_models['reid_weights'],
+              'PCBPyramid.model_name=ResNet50']
+    off = {'PPDET_DEEPSORT_AUTOLOAD': '0'}
+    host('eval_mot.py', *common, '--output_dir', str(tmp_path / 'alone'), cwd=str(pets_frames), env=off)
+    wrapper = tmp_path / 'other_ppdet.py'
+    wrapper.write_text(OTHER_PPDET)
+    proc = subprocess.run([sys.executable, str(wrapper), os.path.join(PADDLEDETECTION, 'tools', 'eval_mot.py'),
+                           *common, '--output_dir', str(tmp_path / 'fenced')], cwd=str(pets_frames),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
+                          env=dict(os.environ, **off))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert proc.stdout.count('ppdet-deepsort: not changing') == 8
+    assert 'not changing Tracker._eval_seq_sde of ppdet 2.7.0 (' in proc.stdout
+    alone, fenced = (tmp_path / kind / 'mot_results' / 'PETS09-S2L1.txt' for kind in ('alone', 'fenced'))
+    assert alone.read_text().count('\n') > 50 and fenced.read_text() == alone.read_text()
+
+
 TRAIN = """
 TrainDataset: !MOTIdentityCrops
   dataset_dir: {root}

@@ -1,9 +1,17 @@
 """Building registered components from ppdet's config, with unknown names and keys reported by name."""
 
+import dataclasses
+
 from ppdet.core.config.schema import SchemaDict
 from ppdet.core.workspace import create, global_config
 
 from ..errors import ConfigError
+
+
+def top_level(cfg, cls):
+    """The top-level keys of ``cls`` (a dataclass of the run spec, e.g. PostProcess) that ``cfg`` sets, as ``cls``
+    (its defaults for the others)."""
+    return cls(**{f.name: cfg[f.name] for f in dataclasses.fields(cls) if f.name in cfg})
 
 
 def build(name, section='component'):

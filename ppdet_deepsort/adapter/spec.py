@@ -32,7 +32,7 @@ from ..inference.first_call import cpu_supports_bf16
 from ..tracker import FastDeepSORTTracker
 from ..tracker.options import TrackerOptions
 from .builders import build_transforms, resolve_weights
-from .config import build, checked_keys
+from .config import build, checked_keys, top_level
 from .datasets import MOTDetResultsDataset
 
 logger = logging.getLogger(__name__)
@@ -54,11 +54,6 @@ class Registry:
 
 
 REGISTRY = Registry()
-
-
-def _section(cfg, cls):
-    """The top-level keys of ``cls`` (a spec dataclass) that ``cfg`` sets, as ``cls``."""
-    return cls(**{f.name: cfg[f.name] for f in dataclasses.fields(cls) if f.name in cfg})
 
 
 def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=None, scaled_flag=None):
@@ -94,8 +89,8 @@ def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=No
         reid = _model(parts['reid'], checked_keys(parts['reid'], 'DeepSORT.reid'), cfg.get('reid_weights'),
                       'reid_weights')
     return RunSpec(mode, tracker.options, reid, detector, runtime,
-                   DatasetSpec(keys, sources), _section(cfg, PostProcess),
-                   _section(cfg, DetectionFilter) if detector is not None else DetectionFilter())
+                   DatasetSpec(keys, sources), top_level(cfg, PostProcess),
+                   top_level(cfg, DetectionFilter) if detector is not None else DetectionFilter())
 
 
 def _model(name, keys, weights, weights_key):

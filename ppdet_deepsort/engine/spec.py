@@ -70,6 +70,7 @@ class DetectionFilter:
 
     def __post_init__(self):
         _check('config', self)
+        object.__setattr__(self, 'det_score_threshold', float(self.det_score_threshold))
 
 
 TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter)
