@@ -76,6 +76,14 @@ def run_tool(*args, cwd=REPO, check=True):
     return proc
 
 
+def launch(tmp_path, name, *args):
+    """A tool under the launcher with 2 workers; (completed process, [log of worker 0, log of worker 1])."""
+    logs = tmp_path / (name + '_logs')
+    proc = run_tool('-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir', str(logs), *args,
+                    check=False)
+    return proc, [(logs / 'workerlog.{}'.format(k)).read_text() for k in range(2)]
+
+
 def pets_clip(folder, frames):
     """The first ``frames`` frames of the PETS09-S2L1 video as ``folder/walk.avi`` (re-encoded, so a video
     the tools have not seen) and their detections as ``folder/dets/walk.txt``."""

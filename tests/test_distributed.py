@@ -6,23 +6,13 @@ import os
 import shutil
 
 import pytest
-from conftest import DEV, pets_clip, run_tool
+from conftest import DEV, launch, pets_clip, run_tool
 
 from ppdet_deepsort.utils.distributed import shard
-
-pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
 MOT17_DEV = os.path.join(DEV, 'MOT17-dev')
 SEQS = ['MOT17-02-FRCNN', 'MOT17-05-FRCNN', 'MOT17-09-FRCNN']
 MOTION = 'configs/mot/deepsort/deepsort_motion_only.yml'
-
-
-def launch(tmp_path, name, *args):
-    """A tool under the launcher with 2 workers; (completed process, [log of worker 0, log of worker 1])."""
-    logs = tmp_path / (name + '_logs')
-    proc = run_tool('-m', 'paddle.distributed.launch', '--nproc_per_node', '2', '--log_dir', str(logs), *args,
-                    check=False)
-    return proc, [(logs / 'workerlog.{}'.format(k)).read_text() for k in range(2)]
 
 
 def det_dir(tmp_path, broken=None):
@@ -54,6 +44,7 @@ def test_shard_balances_frames_the_same_way_every_time():
     assert shard(frames, 0, 1) == sorted(frames, key=lambda n: -frames[n])
 
 
+@pytest.mark.slow
 def test_two_workers_write_what_one_process_writes(tmp_path):
     dets = det_dir(tmp_path)
     run_tool(*eval_args(dets, tmp_path / 'one'))
@@ -70,6 +61,7 @@ def test_two_workers_write_what_one_process_writes(tmp_path):
     assert len(mine) == 1 and 'MOT17-02-FRCNN' not in mine[0]  # rank 0 did not track everything
 
 
+@pytest.mark.slow
 def test_a_sequence_failing_on_one_worker_is_reported_by_rank_0(tmp_path):
     # the split puts MOT17-05 (837 frames, the longest) on worker 0 and the other two on worker 1
     assert shard({'MOT17-02-FRCNN': 600, 'MOT17-05-FRCNN': 837, 'MOT17-09-FRCNN': 525}, 1, 2) == \
@@ -84,6 +76,7 @@ def test_a_sequence_failing_on_one_worker_is_reported_by_rank_0(tmp_path):
                                                                                    'MOT17-05-FRCNN', 'OVERALL']
 
 
+@pytest.mark.slow
 def test_several_videos_shared_among_workers_and_reading_ahead(tmp_path):
     """infer_mot.py with two videos (a PETS09 clip twice, the second shorter): the launcher's two workers write
     the files one process writes, reading ahead (frames, detections and OSNet crops in a thread) or not."""

@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, SEQS, assert_same_run, detections, motion_only_eval, pets_clip, run_tool
-from test_distributed import det_dir, eval_args, launch
+from conftest import REPO, SEQS, assert_same_run, detections, launch, motion_only_eval, pets_clip, run_tool
+from test_distributed import det_dir, eval_args
 
 pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import REPO, SEQS, assert_same_run, detections, motion_only_eval, run_tool
+from conftest import REPO, SEQS, assert_same_run, detections, launch, motion_only_eval, run_tool
 
 pytestmark = pytest.mark.slow  # starts tool processes or runs models at full size
 
@@ -85,7 +85,6 @@ def test_resume_tracks_again_what_changed(tmp_path):
 
 def test_a_worker_killed_under_the_launcher_resumes_where_it_stopped(tmp_path, uninterrupted):
     import psutil
-    from test_distributed import launch
 
     # the launcher's split: MOT17-04 (1050 frames) on worker 0; MOT17-05 (837), then MOT17-02 on worker 1
     dets = detections(tmp_path)

@@ -2,7 +2,7 @@
 sequence, and the runner that drives them.
 
 A registered component (a model named by the config) is built by the ``registry`` the ppdet adapter hands in
-(:class:`ppdet_deepsort.adapter.builders.Registry`: ppdet's ``create`` and its transform operators); an exported
+(:class:`ppdet_deepsort.adapter.spec.Registry`: ppdet's ``create`` and its transform operators); an exported
 model needs only its folder. So this layer imports no ppdet.
 """
 
