@@ -25,6 +25,7 @@ __all__ = ['Detector', 'DetectorModel', 'detector_model', 'exported_detector_mod
            'letterbox_to_image', 'outputs_scaled', 'input_shape', 'check_scaled_flag']
 
 UNSCALED_POST_PROCESS = ('JDEBBoxPostProcess', )  # boxes stay in the letterboxed input
+EMPTY_BOX_TOLERANCE_PX = 0.5  # two boxes without area are the same output when no corner moved more than this
 
 
 def outputs_scaled(post_process):
@@ -127,7 +128,10 @@ def compare_boxes(a, b):
 
     Returns:
         dict: ``same_count`` (as many boxes of each class), and over the pairs ``max_abs_box_diff_px`` (largest
-        coordinate difference), ``max_score_diff`` and ``min_iou`` (0, 0 and 1 when there are none).
+        coordinate difference), ``max_score_diff`` and ``min_iou`` (0, 0 and 1 when there are none). A box without
+        area has IoU 0 with everything, itself included (:func:`ppdet_deepsort.boxes.iou`), so a pair with such a box
+        counts as overlapping (IoU 1) when its corners are within ``EMPTY_BOX_TOLERANCE_PX``, else not (IoU 0):
+        detectors do output such boxes (NMS keeps them at low scores), and identical ones are the same output.
     """
     a, b = np.asarray(a, np.float64).reshape(-1, 6), np.asarray(b, np.float64).reshape(-1, 6)
     result = {'same_count': np.array_equal(np.sort(a[:, 0]), np.sort(b[:, 0])), 'max_abs_box_diff_px': 0.,
@@ -138,9 +142,12 @@ def compare_boxes(a, b):
     keep = same_class[rows, cols]
     rows, cols = rows[keep], cols[keep]
     if len(rows):
+        tlwh_a, tlwh_b = xyxy_to_tlwh(a[rows, 2:6]), xyxy_to_tlwh(b[cols, 2:6])
+        overlap = np.diag(iou(tlwh_a, tlwh_b))
+        empty = (tlwh_a[:, 2:] <= 0).any(axis=1) | (tlwh_b[:, 2:] <= 0).any(axis=1)
+        overlap = np.where(empty, (diff[rows, cols] <= EMPTY_BOX_TOLERANCE_PX).astype(np.float64), overlap)
         result.update(max_abs_box_diff_px=float(diff[rows, cols].max()),
-                      max_score_diff=float(np.abs(a[rows, 1] - b[cols, 1]).max()),
-                      min_iou=float(np.diag(iou(xyxy_to_tlwh(a[rows, 2:6]), xyxy_to_tlwh(b[cols, 2:6]))).min()))
+                      max_score_diff=float(np.abs(a[rows, 1] - b[cols, 1]).max()), min_iou=float(overlap.min()))
     return result
 
 
