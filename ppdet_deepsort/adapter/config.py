@@ -41,6 +41,7 @@ def component_args(name, section='component'):
 
 
 def component_keys(name):
-    """The same without building it (for a component already built): None for a name that is not registered."""
+    """The keys of the registered component ``name`` as the config sets them, defaults included, unchecked: None for
+    a name that is not registered."""
     block = global_config.get(name)
     return {key: block[key] for key in block.schema} if isinstance(block, SchemaDict) else None

@@ -36,6 +36,8 @@ class MOTDetResultsDataset(MOTSequences, DetDataset):
         DetDataset.__init__(self)
         MOTSequences.__init__(self, *args, **kwargs)
         self._ops = []  # the reader's transforms after Decode, which __getitem__ does itself
+        # (the sources it was opened for, the Sequence): set_videos / set_images give new sources, opened anew
+        self._opened = None
         self._cursor = None  # ((sequence, next frame id), its frames from there) when the current one is a video
 
     __init__.__signature__ = inspect.signature(MOTSequences.__init__)  # the keys ppdet reads
@@ -45,7 +47,7 @@ class MOTDetResultsDataset(MOTSequences, DetDataset):
 
     def parse_dataset(self):
         """Open the sequence set by ``set_images`` / ``set_video``."""
-        if self._current is not None:
+        if self._opened is not None and self._opened[0] is self._given:
             return
         if len(self._given) != 1:
             raise SequenceError("MOTDetResultsDataset: ppdet's engine reads one sequence at a time (set_images or "
@@ -60,7 +62,11 @@ class MOTDetResultsDataset(MOTSequences, DetDataset):
                                     "frame size (it clips boxes to the frame)".format(seq.name))
             logger.warning("{} has no frames (no img1/ or video): ppdet's engine gets black {}x{} frames, enough for "
                            "saved detections without a ReID model".format(seq.name, *seq.im_size))
-        self._current, self._cursor = seq, None
+        self._opened, self._cursor = (self._given, seq), None
+
+    @property
+    def _current(self):
+        return self._opened[1]
 
     @property
     def frame_rate(self):

@@ -60,7 +60,6 @@ class MOTSequences:
         require(type(self).__name__, 'stream_timeout', stream_timeout > 0, 'seconds > 0', stream_timeout)
         self.reconnect_tries, self.stream_timeout = reconnect_tries, stream_timeout
         self._given = {}  # name -> (builder, path, frame rate): sequences set by set_videos / set_images
-        self._current = None  # the sequence ppdet's engine reads (see the adapter's MOTDetResultsDataset)
 
     def config(self):
         """The constructor keys, as this object holds them."""
@@ -78,12 +77,10 @@ class MOTSequences:
                                     "other".format(name))
             given[name] = (self._stream if is_stream(video) else Sequence.from_video, video, frame_rate)
         self._given = given
-        self._current = None
 
     def set_camera(self, index, frame_rate=-1):
         """Track camera ``index`` (the tools' ``--camera``) live, as sequence ``camera{index}``."""
         self._given = {Stream.name_of(index): (self._stream, index, frame_rate)}
-        self._current = None
 
     def _stream(self, source, frame_rate):
         return Stream(source, frame_rate, self.reconnect_tries, self.stream_timeout)
@@ -109,7 +106,6 @@ class MOTSequences:
         if name == 'img1' and os.path.isfile(os.path.join(folder, '..', 'seqinfo.ini')):
             name = os.path.basename(os.path.dirname(os.path.normpath(folder)))
         self._given = {name: (builder, folder, frame_rate)}
-        self._current = None
 
     @property
     def root(self):
