@@ -5,7 +5,9 @@
 ``tests/data/reference_digests.json`` holds them as the commit before the core / adapter redesign (issue 28) wrote
 them; ``test_unchanged_results.py`` runs the same commands and compares. Each run is a command a user types:
 the motion-only and the OSNet configs (both recommended), ``ppdet_compat``, a resumed run, the exported runner, and
-PaddleDetection's own eval_mot.py.
+PaddleDetection's own eval_mot.py. The runs with OSNet name the settings that were the defaults then
+(:data:`THEN`: paddle.inference, every detection embedded) since the defaults chose otherwise later (issue 29), so
+that they still guard everything else byte for byte.
 """
 
 import hashlib
@@ -27,6 +29,7 @@ MOTION = 'configs/mot/deepsort/deepsort_motion_only.yml'
 OSNET = 'configs/mot/deepsort/deepsort_osnet_x0_25.yml'
 PETS_DEV = ['-o', 'EvalMOTDataset.dataset_dir={}'.format(DEV), 'EvalMOTDataset.data_root=.',
             'EvalMOTDataset.seqs=[PETS09-S2L1]']
+THEN = ['reid_backend=inference', 'FastDeepSORTTracker.reid_policy=always']  # -o: the defaults of 7c7c6d4
 
 
 def _run(*args):
@@ -84,7 +87,7 @@ def resumed_motion_only_mot17_dev(tmp):
 
 
 def osnet_pets09(tmp):
-    out = _eval(tmp, 'osnet', OSNET, PETS_DETS, *PETS_DEV)
+    out = _eval(tmp, 'osnet', OSNET, PETS_DETS, *PETS_DEV, *THEN)
     return _digests(os.path.join(out, 'mot_results'))
 
 
@@ -101,16 +104,17 @@ def ppdet_compat_pets09(tmp):
           input_size: [128, 256]
           ppdet_compat: true
         '''.format(os.path.join(REPO, 'weights', 'osnet_x0_25_msmt17.pdparams')))
-    out = _eval(tmp, 'compat', config, PETS_DETS, *PETS_DEV)
+    out = _eval(tmp, 'compat', config, PETS_DETS, *PETS_DEV, THEN[0])
     return _digests(os.path.join(out, 'mot_results'))
 
 
 def exported_runner_pets09(tmp):
     export = os.path.join(tmp, 'inference')
-    _run('tools/export_model.py', '-c', OSNET, '--output_dir', export)
+    _run('tools/export_model.py', '-c', OSNET, '--output_dir', export, '-o', THEN[1])
     out = os.path.join(tmp, 'deploy')
     _run('deploy/python/mot_sde_infer.py', '--reid_model_dir', os.path.join(export, 'deepsort_osnet_x0_25'),
-         '--det_results_dir', PETS_DETS, '--video_file', PETS_VIDEO, '--output_dir', out, '--save_mot_txts')
+         '--det_results_dir', PETS_DETS, '--video_file', PETS_VIDEO, '--output_dir', out, '--save_mot_txts',
+         '--backend', 'paddle')
     return _digests(os.path.join(out, 'mot_results'))
 
 

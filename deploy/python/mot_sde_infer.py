@@ -71,6 +71,10 @@ def parse_args():
     parser.add_argument('--threshold', type=float, default=None,
                         help="Detections scoring below this are not tracked (default: the detector's "
                              "det_score_threshold in infer_cfg.yml).")
+    parser.add_argument('--skip_frame_num', type=int, default=-1,
+                        help="PP-Tracking's flag: detect on every this many frames (> 1), the tracks predicted on the "
+                             "frames between (PP-Tracking reuses the last detections there); -1 detects on every "
+                             "frame.")
     add_scaled_flag(parser)
     return parser.parse_args()
 
@@ -87,7 +91,7 @@ def main():
     sources = Sources(tuple(FLAGS.video_file or ()), FLAGS.camera_id if FLAGS.camera_id >= 0 else None,
                       FLAGS.image_dir, FLAGS.frame_rate)
     spec = exported_run_spec(FLAGS.reid_model_dir, FLAGS.model_dir, FLAGS.det_results_dir, sources, options,
-                             FLAGS.threshold, FLAGS.scaled, FLAGS.reconnect_tries)
+                             FLAGS.threshold, FLAGS.scaled, FLAGS.reconnect_tries, max(1, FLAGS.skip_frame_num))
     prepare_output_dir(FLAGS.output_dir)
     runner = runner_for(spec, REGISTRY, FLAGS.enable_mkldnn)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.image_dir is None,

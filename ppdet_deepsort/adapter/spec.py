@@ -23,7 +23,7 @@ import paddle
 from ..engine import manifest
 from ..engine.manifest import digest_file
 from ..export.bundle import DetectorBundle, ReIDBundle
-from ..engine.spec import DatasetSpec, DetectionFilter, ModelSpec, PostProcess, RunSpec, Sources
+from ..engine.spec import DatasetSpec, DetectionFilter, ModelSpec, PostProcess, RunSpec, Schedule, Sources
 from ..errors import ConfigError
 from ..inference import RuntimeOptions
 from ..inference.backends import model_files
@@ -90,7 +90,8 @@ def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=No
                       'reid_weights')
     return RunSpec(mode, tracker.options, reid, detector, runtime,
                    DatasetSpec(keys, sources), top_level(cfg, PostProcess),
-                   top_level(cfg, DetectionFilter) if detector is not None else DetectionFilter())
+                   top_level(cfg, DetectionFilter) if detector is not None else DetectionFilter(),
+                   top_level(cfg, Schedule))
 
 
 def _model(name, keys, weights, weights_key):
@@ -113,11 +114,11 @@ def _detector(cfg, name, mode, scaled_flag):
 
 
 def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runtime, threshold=None,
-                      scaled_flag=None, reconnect_tries=3):
+                      scaled_flag=None, reconnect_tries=3, det_interval=1):
     """The :class:`RunSpec` of the exported-model runner (PaddleDetection's deploy/python/mot_sde_infer.py flags):
     the ReID model and every tracker key from ``reid_model_dir/infer_cfg.yml``, the detector from
     ``model_dir/infer_cfg.yml`` (or saved detections in ``det_results_dir``), how they run (``runtime``), the
-    detector's score ``threshold`` (None keeps the export's)."""
+    detector's score ``threshold`` (None keeps the export's), and detections on every ``det_interval``-th frame."""
     bundle = ReIDBundle.read(reid_model_dir)
     tracker_keys = dict(bundle.tracker)
     if bundle.tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
@@ -135,7 +136,8 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
                                            det.det_class_ids)
         detector = _export(model_dir, {'sample_transforms': det.sample_transforms, 'scaled': det.scaled})
     dataset = DatasetSpec({'det_results_dir': det_results_dir, 'reconnect_tries': reconnect_tries}, sources)
-    return RunSpec('test', tracker, reid, detector, runtime, dataset, detection_filter=detection_filter)
+    return RunSpec('test', tracker, reid, detector, runtime, dataset, detection_filter=detection_filter,
+                   schedule=Schedule(det_interval))
 
 
 def _export(folder, keys):

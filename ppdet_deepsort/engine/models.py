@@ -67,4 +67,5 @@ def runner_for(spec, registry=None, mkldnn=True):
     detector = detector_for(spec, registry, mkldnn)
     embedder = embedder_for(spec, registry, mkldnn)
     return SDERunner(spec.dataset.sequences(), tracker_factory(spec), embedder, detector, spec.mode,
-                     spec.post.interpolation, spec.runtime.read_ahead, spec.digest(), spec.post.flush_interval)
+                     spec.post.interpolation, spec.runtime.read_ahead, spec.digest(), spec.post.flush_interval,
+                     spec.schedule.det_interval)

@@ -140,9 +140,10 @@ class SequenceOutputs:
             self._closing.set()
             self._flusher.join()
 
-    def draw(self, frame_id, image, ids, tlwhs, scores, fps=None):
-        """Save the frame annotated with the given tracks (as image and/or video frame)."""
-        annotated = self._drawer.draw(image, frame_id, ids, tlwhs, scores, fps=fps)
+    def draw(self, frame_id, image, ids, tlwhs, scores, fps=None, predicted=False):
+        """Save the frame annotated with the given tracks (as image and/or video frame); ``predicted``: a frame
+        without detections, its boxes the tracks' predictions."""
+        annotated = self._drawer.draw(image, frame_id, ids, tlwhs, scores, fps=fps, predicted=predicted)
         if self.save_images:
             path = os.path.join(self.vis_dir, '{:05d}.jpg'.format(frame_id - 1))
             # Encoded here and written by Python, not cv2.imwrite, which says only False when the disk is full.

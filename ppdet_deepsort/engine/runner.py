@@ -14,7 +14,7 @@ from ..errors import MOTFileError, OutputError, SequenceError, WeightsError
 from .evaluation import evaluate_results
 from .outputs import SequenceOutputs
 from .plan import Outcome, RunPlan
-from .sequence_run import Pipeline, Stopped, track_sequence
+from .sequence_run import Pipeline, Stopped, speed_summary, track_sequence
 from .stop import RunStop
 
 logger = logging.getLogger(__name__)
@@ -36,18 +36,19 @@ class SDERunner:
         interpolation (tuple): (max gap, sigma) of the offline post-processing of each sequence's tracks
             before they are saved and scored (:func:`.interpolation.interpolate_tracks`); (0, 0) is off.
             The annotated frames show the online tracks.
-        read_ahead (int): frames decoded (with their detections and crops) ahead of the models in a background
-            thread; 0 reads in line.
+        read_ahead (int): frames decoded, detected and cropped ahead of the ReID model and the tracker, and drawn
+            behind them, in background threads; 0 runs every stage in line.
         digest (str): what the results depend on besides each sequence's inputs (:meth:`.spec.RunSpec.digest`),
             for ``--resume``'s manifests.
         flush_interval (float): a live input's results are appended to ``{seq}.txt.partial`` at least this often
             (seconds), so that a killed run keeps them.
+        det_interval (int): detections on every this many frames; the tracks coast between (:class:`.Pipeline`).
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
-                 read_ahead=4, digest='', flush_interval=5.):
+                 read_ahead=4, digest='', flush_interval=5., det_interval=1):
         self.dataset = dataset
-        self.pipeline = Pipeline(make_tracker, embedder, detector)
+        self.pipeline = Pipeline(make_tracker, embedder, detector, det_interval)
         self.mode = mode
         self.interpolation = interpolation
         self.read_ahead = read_ahead
@@ -66,7 +67,7 @@ class SDERunner:
         complete for these settings and inputs (:mod:`.manifest`) is not tracked again.
 
         Returns:
-            {sequence: {'frames', 'seconds', 'tracking_seconds', 'stages': {stage: seconds}}}
+            {sequence: :func:`.sequence_run.track_sequence`'s figures}
 
         Raises:
             RunError: after all sequences, if some failed.
@@ -130,11 +131,7 @@ class SDERunner:
 
 
 def _log_speed(stats, workers):
-    frames = sum(s['frames'] for s in stats.values())
-    if not frames:
+    if not sum(s['frames'] for s in stats.values()):
         return
-    seconds = sum(s['seconds'] for s in stats.values())
-    tracking = sum(s['tracking_seconds'] for s in stats.values())
-    logger.info("Time elapsed: {:.2f} seconds for {} frames, FPS: {:.2f} end to end, {:.2f} tracking "
-                "(models + tracker){}".format(seconds, frames, frames / seconds, frames / max(tracking, 1e-9),
-                                              ", per worker; {} workers".format(workers) if workers > 1 else ''))
+    logger.info("Time elapsed: {}{}".format(speed_summary(list(stats.values())),
+                                            " (per worker; {} workers)".format(workers) if workers > 1 else ''))

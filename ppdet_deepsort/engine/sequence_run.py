@@ -1,11 +1,13 @@
 """Tracking one sequence: a function of the sequence, the run's models (:class:`Pipeline`), an output sink
 (:class:`.outputs.SequenceOutputs`) and a stop signal (:class:`.stop.RunStop`), returning what it measured.
 
-Per frame: detections (saved ones, or the detector's) -> ReID embeddings of their crops (if the run has a ReID model)
--> tracker -> reported tracks -> the outputs. A live input ends at a stop with its results in place; a sequence that
+Per frame: detections (saved ones, or the detector's) -> the tracker's prediction and its plan of which detections
+need appearance -> ReID embeddings of those crops (if the run has a ReID model) -> tracker update -> reported tracks
+-> the outputs. A live input ends at a stop with its results in place; a sequence that
 has an end raises :class:`Stopped` instead, since its tracks so far are only a part of it.
 """
 
+import functools
 import logging
 import time
 
@@ -14,16 +16,16 @@ from tqdm import tqdm
 
 from ..boxes import tlwh_to_xyxy
 from ..data.det_file import inside_frame
-from ..data.read_ahead import read_ahead
+from ..data.read_ahead import WriteBehind, read_ahead
 from ..data.stream import StreamEnded
 from ..errors import SequenceError
 from .interpolation import interpolate_tracks
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['Pipeline', 'track_sequence', 'Stopped']
+__all__ = ['Pipeline', 'track_sequence', 'Stopped', 'speed_summary']
 
-STAGES = ('read', 'detector', 'reid', 'tracker', 'output')
+STAGES = ('decode', 'detector', 'crops', 'reid', 'tracker', 'output')
 
 
 class Stopped(Exception):
@@ -37,10 +39,13 @@ class Stopped(Exception):
 class Pipeline:
     """The models of a run, per frame: the detector (None: the sequence's saved detections), the ReID embedder
     (a :class:`ppdet_deepsort.inference.embedder.ReIDEmbedder`; None: motion only) and a fresh tracker per sequence
-    (``make_tracker``)."""
+    (``make_tracker``). ``det_interval`` k: detections (the detector's or the saved ones) on every k-th frame of a
+    sequence, its first included; on the frames between, the tracks move on their predicted way
+    (``tracker.coast``)."""
 
-    def __init__(self, make_tracker, embedder=None, detector=None):
+    def __init__(self, make_tracker, embedder=None, detector=None, det_interval=1):
         self.make_tracker, self.embedder, self.detector = make_tracker, embedder, detector
+        self.det_interval = det_interval
 
     def needs_pixels(self, tracker):
         """What needs each frame's image, named; None if nothing does."""
@@ -50,14 +55,44 @@ class Pipeline:
             return 'ReID model'
         return 'camera-motion compensation' if tracker.needs_frames else None
 
-    def prepared(self, seq, frames):
-        """Per frame (frame id, image, saved detections inside the frame, their scores, their ReID crops or None):
-        everything that needs no model, so that it can run ahead in another thread."""
-        crop = self.detector is None and self.embedder is not None and self.embedder.crops_ahead
-        for frame_id, image, tlwh, score in frames:
-            if self.detector is None:
-                tlwh, score = _inside(tlwh, score, image, seq)
-            yield frame_id, image, tlwh, score, self.embedder.crops(image, tlwh) if crop else None
+    def frames(self, seq, frames, depth, seconds):
+        """Per frame (frame id, image, detections or None, their ReID crops or None): ``frames`` (frame id, image,
+        saved boxes and scores) decoded, detected and cropped, up to ``depth`` frames ahead of the caller in
+        background threads (decoding in one, the detector and the crops in another), each stage's time added to
+        ``seconds``. Detections are (tlwh, scores) inside the frame; None on a frame without detection
+        (``det_interval``)."""
+        frames = read_ahead(_timed(frames, seconds, 'decode'), depth if self.detector is not None else 0)
+        return read_ahead(self._detected(seq, frames, seconds), depth)
+
+    def _detected(self, seq, frames, seconds):
+        crop = self.embedder is not None and self.embedder.crops_ahead
+        for index, (frame_id, image, tlwh, score) in enumerate(frames):
+            if index % self.det_interval:
+                yield frame_id, image, None, None
+                continue
+            start = time.perf_counter()
+            if self.detector is not None:
+                tlwh, score = self.detector(image)
+            mark = time.perf_counter()
+            tlwh, score = _inside(tlwh, score, image, seq)
+            crops = self.embedder.crops(image, tlwh) if crop else None
+            end = time.perf_counter()
+            seconds['detector'] += mark - start
+            seconds['crops'] += end - mark
+            yield frame_id, image, (tlwh, score), crops
+
+
+def _timed(items, seconds, stage):
+    items = iter(items)
+    while True:
+        start = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            seconds[stage] += time.perf_counter() - start
+        yield item
 
 
 def _inside(tlwh, score, image, seq):
@@ -72,11 +107,14 @@ def _inside(tlwh, score, image, seq):
 def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., read_ahead_frames=4,
                    interpolation=(0, 0.)):
     """Track ``seq`` (of ``sequences``, a :class:`ppdet_deepsort.data.MOTSequences`, which reads its frames and saved
-    detections) with ``pipeline`` into ``outputs``, stopping between two frames when ``stop`` says so.
+    detections) with ``pipeline`` into ``outputs``, stopping between two frames when ``stop`` says so. With
+    ``read_ahead_frames`` > 0 the stages overlap: decoding, the detector and the crops run that many frames ahead of
+    the ReID model and the tracker, drawing and the video that many behind (:mod:`ppdet_deepsort.data.read_ahead`);
+    0 runs everything in line. Either way the results are the same.
 
     Returns:
-        {'frames', 'seconds', 'tracking_seconds', 'stages': {stage: seconds}} and, for a live input that stopped
-        sending, 'ended': why.
+        {'frames', 'seconds', 'tracking_seconds', 'stages': {stage: seconds}, 'crops', 'embedded'} and, for a live
+        input that stopped sending, 'ended': why.
     Raises:
         Stopped: asked to stop before the end of a sequence that has one.
     """
@@ -89,50 +127,53 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
         raise SequenceError("{}: the {} needs the frames, but the sequence has none (no img1/ or video)".format(
             seq.name, needs))
     interrupted = lambda: stop.reason is not None  # read in another thread: the local flag only
-    frames = read_ahead(pipeline.prepared(seq, sequences.frames(seq, bool(needs) or draw, interrupted)),
-                        read_ahead_frames)
-    # Seconds per stage: reading (decode, saved detections, crops: waiting for them when reading ahead),
-    # detector, ReID (model, and crops of a detector's boxes), tracker, output (draw, write).
-    stages = dict.fromkeys(STAGES, 0.)
-    start = mark = time.perf_counter()
+    stages = dict.fromkeys(STAGES, 0.)  # seconds per stage, in whichever thread it runs
+    frames = pipeline.frames(seq, sequences.frames(seq, bool(needs) or draw, interrupted), read_ahead_frames,
+                             stages)
+    embedder = pipeline.embedder
+    start = time.perf_counter()
     progress = tqdm(frames, total=None if seq.is_live else len(seq.frame_ids), desc=seq.name, unit='frame',
                     leave=False)
-    n, ended = 0, None
+    n, ended, crops_total, embedded = 0, None, 0, 0
     try:
-        for frame_id, image, tlwh, score, crops in progress:
-            arrived = time.perf_counter()
-            if stop.check():
-                if not seq.is_live:  # a live stream ends here; a file's tracks so far are only a part
-                    raise Stopped(frame_id)
-                break
-            n += 1
-            stages['read'] += arrived - mark
-            if pipeline.detector is not None:
-                tlwh, score = _inside(*pipeline.detector(image), image, seq)
-            t0 = time.perf_counter()
-            stages['detector'] += t0 - arrived
-            if pipeline.embedder is None:
-                embeddings = None
-            elif crops is not None:
-                embeddings = pipeline.embedder.embed(crops)
-            else:
-                embeddings = pipeline.embedder(image, tlwh)
-            t1 = time.perf_counter()
-            pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
-            tracker.predict(image)
-            tracker.update(pred_dets, embeddings)
-            ids, tlwhs, scores = tracker.outputs()
-            t2 = time.perf_counter()
-            fps = n / (t2 - start)
-            shown = scores >= draw_threshold
-            outputs.add(frame_id, ids, tlwhs, scores)
-            if draw:
-                outputs.draw(frame_id, image, ids[shown], tlwhs[shown], scores[shown], fps)
-            progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
-            stages['reid'] += t1 - t0
-            stages['tracker'] += t2 - t1
-            mark = time.perf_counter()
-            stages['output'] += mark - t2
+        with WriteBehind(read_ahead_frames if draw else 0) as writer:
+            for frame_id, image, detections, crops in progress:
+                if stop.check():
+                    if not seq.is_live:  # a live stream ends here; a file's tracks so far are only a part
+                        raise Stopped(frame_id)
+                    break
+                n += 1
+                t0 = time.perf_counter()
+                if detections is None:
+                    tracker.coast(image)
+                    t1 = t2 = t0
+                else:
+                    tlwh, score = detections
+                    pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
+                    tracker.predict(image)
+                    embeddings = None
+                    t1 = t2 = time.perf_counter()
+                    if embedder is not None:
+                        needed = tracker.embedding_needed(pred_dets)
+                        t1 = time.perf_counter()
+                        embeddings = (embedder.embed(crops, needed) if crops is not None or not len(tlwh) else
+                                      embedder(image, tlwh, needed))
+                        t2 = time.perf_counter()
+                        crops_total += len(needed)
+                        embedded += int(needed.sum())
+                    tracker.update(pred_dets, embeddings)
+                ids, tlwhs, scores = tracker.outputs()
+                t3 = time.perf_counter()
+                fps = n / (t3 - start)
+                outputs.add(frame_id, ids, tlwhs, scores)
+                if draw:
+                    shown = scores >= draw_threshold
+                    writer.submit(functools.partial(_draw, outputs, stages, frame_id, image, ids[shown], tlwhs[shown],
+                                                    scores[shown], fps, detections is None))
+                progress.set_postfix(fps='{:.1f}'.format(fps), refresh=False)
+                stages['reid'] += t2 - t1
+                stages['tracker'] += (t1 - t0) + (t3 - t2)
+                stages['output'] += time.perf_counter() - t3
     except StreamEnded as e:
         ended = str(e)
     finally:
@@ -146,10 +187,33 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
         logger.info("{}: offline post-processing (interpolate_max_gap {}, smooth_sigma {}): {} boxes filled in "
                     "gaps".format(seq.name, *interpolation, sum(len(v[0]) for v in outputs.by_frame.values()) - before))
     seconds = time.perf_counter() - start
-    tracking = stages['detector'] + stages['reid'] + stages['tracker']
-    logger.info("{}: {} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (models + tracker)".format(
-        seq.name, n, seconds, n / seconds, n / max(tracking, 1e-9)))
-    stats = {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages}
+    tracking = stages['detector'] + stages['crops'] + stages['reid'] + stages['tracker']
+    stats = {'frames': n, 'seconds': seconds, 'tracking_seconds': tracking, 'stages': stages, 'crops': crops_total,
+             'embedded': embedded}
+    logger.info("{}: {}".format(seq.name, speed_summary([stats])))
     if ended:
         stats['ended'] = ended
     return stats
+
+
+def _draw(outputs, stages, frame_id, image, ids, tlwhs, scores, fps, predicted):
+    start = time.perf_counter()
+    outputs.draw(frame_id, image, ids, tlwhs, scores, fps, predicted)
+    stages['output'] += time.perf_counter() - start
+
+
+def speed_summary(stats):
+    """One line on the speed of the runs ``stats`` (as :func:`track_sequence` returns them): frames, seconds, FPS end
+    to end and of the models and tracker alone, ms per frame of each stage (the stages overlap when reading ahead,
+    so they add up to more than the whole), and the share of crops the ReID model embedded."""
+    frames = sum(s['frames'] for s in stats)
+    seconds = sum(s['seconds'] for s in stats)
+    tracking = sum(s['tracking_seconds'] for s in stats)
+    per_frame = {stage: sum(s['stages'][stage] for s in stats) / max(frames, 1) * 1e3 for stage in STAGES}
+    crops, embedded = sum(s.get('crops', 0) for s in stats), sum(s.get('embedded', 0) for s in stats)
+    line = "{} frames in {:.2f} s, {:.2f} FPS end to end, {:.2f} FPS tracking (models + tracker); ms per frame: {}"
+    line = line.format(frames, seconds, frames / max(seconds, 1e-9), frames / max(tracking, 1e-9),
+        ', '.join('{} {:.1f}'.format(stage, ms) for stage, ms in per_frame.items()))
+    if crops:
+        line += "; ReID embedded {} of {} crops ({:.0f}%)".format(embedded, crops, 100. * embedded / crops)
+    return line

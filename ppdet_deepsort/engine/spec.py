@@ -6,8 +6,8 @@ PaddleDetection's flags. Nothing below the tools reads ppdet's config: the runne
 built from the spec, and ``--resume`` compares the spec's :meth:`RunSpec.digest`, in every tool alike.
 
 The top-level config keys a run reads are the fields of :class:`RuntimeOptions`, :class:`PostProcess`,
-:class:`DetectionFilter` and :data:`WEIGHTS_KEYS` (:data:`TOP_LEVEL_KEYS`): a config or an ``-o`` may set them, and
-no other top-level key a run does not read.
+:class:`DetectionFilter`, :class:`Schedule` and :data:`WEIGHTS_KEYS` (:data:`TOP_LEVEL_KEYS`): a config or an ``-o``
+may set them, and no other top-level key a run does not read.
 """
 
 import dataclasses
@@ -19,7 +19,8 @@ from ..inference.options import RuntimeOptions
 from ..tracker.options import TrackerOptions
 from . import manifest
 
-__all__ = ['RunSpec', 'ModelSpec', 'DatasetSpec', 'Sources', 'PostProcess', 'DetectionFilter', 'TOP_LEVEL_KEYS',
+__all__ = ['RunSpec', 'ModelSpec', 'DatasetSpec', 'Sources', 'PostProcess', 'DetectionFilter', 'Schedule',
+           'TOP_LEVEL_KEYS',
            'WEIGHTS_KEYS']
 
 WEIGHTS_KEYS = ('reid_weights', 'det_weights', 'weights')
@@ -73,7 +74,26 @@ class DetectionFilter:
         object.__setattr__(self, 'det_score_threshold', float(self.det_score_threshold))
 
 
-TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter)
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """On which frames the detections come (top-level key).
+
+    Args:
+        det_interval (int): detections (the detector's, or the saved ones) on every this many frames, the first
+            included; on the frames between, the tracks move on their predicted way and are reported there (the
+            annotated video marks those frames), the ReID model and the detector do not run, and the tracker's
+            frame counts (``max_age``, ``n_init``) count detection frames. PP-Human's skip-frame idea for live input
+            on a CPU; what it costs in HOTA and IDF1 per interval: docs/speed.md. Default 1 (every frame).
+    """
+
+    det_interval: int = 1
+
+    def __post_init__(self):
+        _check('config', self)
+        require('config', 'det_interval', self.det_interval >= 1, 'a number of frames >= 1', self.det_interval)
+
+
+TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter, Schedule)
                        for f in dataclasses.fields(cls)) + WEIGHTS_KEYS
 
 
@@ -150,6 +170,7 @@ class RunSpec:
         runtime (RuntimeOptions): how the models run.
         dataset (DatasetSpec): the sequences and their saved detections.
         post (PostProcess): offline post-processing and the live flush interval.
+        schedule (Schedule): on which frames detections come.
     """
 
     mode: str
@@ -160,6 +181,7 @@ class RunSpec:
     dataset: DatasetSpec
     post: PostProcess = PostProcess()
     detection_filter: DetectionFilter = DetectionFilter()
+    schedule: Schedule = Schedule()
 
     def __post_init__(self):
         require('run', 'mode', self.mode in ('eval', 'test'), "'eval' or 'test'", self.mode)
@@ -183,4 +205,6 @@ class RunSpec:
                     'detection_filter': dataclasses.asdict(self.detection_filter) if self.detector else None,
                     'dataset': {key: self.dataset.keys.get(key) for key in ('min_score', 'skip_invalid_rows')},
                     'interpolation': list(self.post.interpolation)}
+        if self.schedule.det_interval != 1:  # digests of runs with every frame detected stay as they were
+            settings['det_interval'] = self.schedule.det_interval
         return manifest.run_digest(settings)

@@ -115,6 +115,7 @@ class OnnxRuntimeBackend:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # its warnings are about initializers it prunes
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
         self._session = onnxruntime.InferenceSession(path, options, providers=['CPUExecutionProvider'])
         self.input_names = [i.name for i in self._session.get_inputs()]
 

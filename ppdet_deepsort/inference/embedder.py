@@ -3,7 +3,6 @@ model as a :class:`~.runtime.ModelKind`, so that it runs on any backend."""
 
 import logging
 import os
-import time
 
 import numpy as np
 
@@ -83,35 +82,42 @@ class ReIDEmbedder:
         mean, std (list[float]): RGB normalization of the crops (ImageNet's by default).
     """
 
-    crops_ahead = True  # crops() cuts a frame's crops without the model, so the runner reads them ahead
+    crops_ahead = True  # crops() cuts a frame's crops without the model, so the runner cuts them ahead
 
     def __init__(self, model, input_size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
         self.model = model
         self.input_size = tuple(input_size)
         self.mean, self.std = tuple(mean), tuple(std)
-        self.seconds = {'crops': 0., 'model': 0.}  # time spent so far, for benchmarks
         self._dim = 0
 
-    def __call__(self, image, tlwh):
-        """N x D float32 embeddings of the boxes ``tlwh`` (N x 4) in the BGR ``image``; all in one batch."""
-        return self.embed(self.crops(image, tlwh))
+    def __call__(self, image, tlwh, needed=None):
+        """N x D float32 embeddings of the boxes ``tlwh`` (N x 4) in the BGR ``image``, in one batch (see
+        :meth:`embed`)."""
+        return self.embed(self.crops(image, tlwh), needed)
 
     def crops(self, image, tlwh):
-        """The model's input for the boxes: N x 3 x H x W normalised crops (thread-safe: the runner cuts them
-        while reading ahead)."""
-        start = time.perf_counter()
-        batch = crop_batch(image, tlwh, self.input_size, self.mean, self.std) if len(tlwh) else None
-        self.seconds['crops'] += time.perf_counter() - start
-        return batch
+        """The model's input for the boxes: N x 3 x H x W normalised crops, or None without boxes (thread-safe: the
+        runner cuts them ahead of the model)."""
+        return crop_batch(image, tlwh, self.input_size, self.mean, self.std) if len(tlwh) else None
 
-    def embed(self, batch):
-        """N x D float32 embeddings of a batch from :meth:`crops`."""
+    def embed(self, batch, needed=None):
+        """N x D float32 embeddings of a batch from :meth:`crops`; with ``needed`` (N bools) only those crops go
+        through the model, and the other rows are zeros."""
         if batch is None:
             return np.zeros((0, self._dim), np.float32)
-        start = time.perf_counter()
-        embeddings = np.asarray(self.model(batch), np.float32)
-        self.seconds['model'] += time.perf_counter() - start
-        self._dim = embeddings.shape[1]
+        if needed is None or needed.all():
+            embeddings = np.asarray(self.model(batch), np.float32)
+            self._dim = embeddings.shape[1]
+            return embeddings
+        rows = np.flatnonzero(needed)
+        if not self._dim and not len(rows):  # the size of the embeddings is the model's to say: one crop tells it
+            rows = np.zeros(1, np.int64)
+        if not len(rows):
+            return np.zeros((len(batch), self._dim), np.float32)
+        some = np.asarray(self.model(batch[rows]), np.float32)
+        self._dim = some.shape[1]
+        embeddings = np.zeros((len(batch), self._dim), np.float32)
+        embeddings[rows] = some
         return embeddings
 
 

@@ -25,7 +25,7 @@ from .backends import model_files
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['cache_dir', 'onnx_model', 'int8_model']
+__all__ = ['cache_dir', 'model_digest', 'onnx_model', 'int8_model']
 
 OPSET = 17
 
@@ -34,6 +34,12 @@ def cache_dir(configured=None):
     """Where converted models are kept: the config's ``model_cache_dir``, else $PPDET_DEEPSORT_CACHE, else
     ~/.cache/ppdet_deepsort."""
     return os.path.expanduser(configured or os.environ.get('PPDET_DEEPSORT_CACHE') or '~/.cache/ppdet_deepsort')
+
+
+def model_digest(model_dir):
+    """What the model exported in ``model_dir`` is (weights, input size, attributes), the same for every export of
+    it."""
+    return _digest(*model_files(model_dir))
 
 
 def _digest(program, params, *extra):

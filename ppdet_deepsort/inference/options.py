@@ -7,7 +7,6 @@ import typing
 from ..errors import ConfigError
 from ..checks import check_types, require
 from ..utils.distributed import cpu_threads
-from .first_call import cpu_supports_bf16
 
 __all__ = ['RuntimeOptions']
 
@@ -20,24 +19,23 @@ class RuntimeOptions:
 
     Args:
         use_gpu (bool): run on the GPU (paddlepaddle-gpu). Default False.
-        reid_backend (str): 'auto' (on the CPU: paddle.inference where the CPU has AVX-512 with native bfloat16,
-            ONNX Runtime elsewhere, whichever ran fp32 faster; paddle.inference on the GPU), 'onnxruntime'
-            (exported, converted with paddle2onnx, cached), 'inference' (exported, paddle.inference with oneDNN on
-            the CPU) or 'dygraph' (the paddle layer). Default 'auto'.
+        reid_backend (str): 'auto' (on the CPU: paddle.inference or ONNX Runtime, whichever ran the model faster on
+            the first real input of the first run on this machine, remembered in ``model_cache_dir``; paddle.inference
+            on the GPU), 'onnxruntime' (exported, converted with paddle2onnx, cached), 'inference' (exported,
+            paddle.inference with oneDNN on the CPU) or 'dygraph' (the paddle layer). Default 'auto'.
         reid_precision (str): 'fp32', 'bf16' (paddle.inference on CPUs with native bfloat16) or 'int8' (ONNX
             Runtime, calibrated on ``reid_calibration``), each kept only where it agrees with fp32 on the first
             real batch. bf16 and int8 are faster but cost identities (the tracker's thresholds were chosen on fp32
             embeddings; what they cost on the dev split: docs/speed.md). Default 'fp32'.
-        det_backend (str): as ``reid_backend``, or 'tensorrt' (paddle.inference through TensorRT, GPU); 'auto' is
-            paddle.inference, since ONNX Runtime measured no faster on JDE YOLOv3 and PP-YOLOE+ (docs/speed.md).
-            Default 'auto'.
+        det_backend (str): as ``reid_backend``, or 'tensorrt' (paddle.inference through TensorRT, GPU). Default
+            'auto'.
         det_precision (str): 'auto', 'fp32', 'bf16', or 'fp16' with TensorRT. Default 'auto'.
         cpu_threads (int): math threads per model; 0 uses every core, shared among the workers of
             ``python -m paddle.distributed.launch``. Default 0.
         read_ahead (int): frames decoded, with their detections and crops, ahead of the models in a background
             thread; 0 reads in line. Default 4.
-        model_cache_dir (str): where ONNX conversions are kept; None: $PPDET_DEEPSORT_CACHE or
-            ~/.cache/ppdet_deepsort. Default None.
+        model_cache_dir (str): where ONNX conversions and the runtimes measured fastest are kept; None:
+            $PPDET_DEEPSORT_CACHE or ~/.cache/ppdet_deepsort. Default None.
         reid_calibration (str): a MOT sequence folder (frames and gt/gt.txt) whose person crops calibrate int8.
             Default the bundled PETS09-S2L1 sample.
     """
@@ -51,8 +49,6 @@ class RuntimeOptions:
     read_ahead: int = 4
     model_cache_dir: typing.Optional[str] = None
     reid_calibration: str = DEFAULT_CALIBRATION
-
-    _AUTO_ON_CPU = {'reid_backend': 'onnxruntime', 'det_backend': 'inference'}
 
     def __post_init__(self):
         check_types('config', type(self).__init__, vars(self))
@@ -81,15 +77,12 @@ class RuntimeOptions:
         return cpu_threads(self.cpu_threads)
 
     def backend(self, key):
-        """What the backend key ``key`` ('reid_backend' or 'det_backend') comes to on this device."""
+        """What the backend key ``key`` ('reid_backend' or 'det_backend') comes to on this device: 'auto' stays
+        'auto' (measured when the model is built) on the CPU where both runtimes can run the precision asked for."""
         backend = getattr(self, key)
-        if (backend == 'auto' and key == 'reid_backend' and not self.use_gpu and self.reid_precision != 'int8'
-                and cpu_supports_bf16()):
-            # paddle.inference ran the sample's main job faster than ONNX Runtime on the AVX512-BF16 CPU measured
-            # (benchmarks/benchmark_pipeline.py; figures by machine in docs/speed.md).
-            return 'inference'
-        if backend == 'auto':
-            return 'inference' if self.use_gpu else self._AUTO_ON_CPU[key]
-        if backend == 'onnxruntime' and self.use_gpu:
+        precision = self.reid_precision if key == 'reid_backend' else self.det_precision
+        if backend == 'auto' and not self.use_gpu:
+            return {'int8': 'onnxruntime', 'bf16': 'inference'}.get(precision, 'auto')
+        if backend == 'auto' or (backend == 'onnxruntime' and self.use_gpu):
             return 'inference'  # the plugin installs ONNX Runtime's CPU build
         return backend

@@ -1,7 +1,8 @@
 """One way to run any model the tools use, whatever its kind: a ReID model or a detector is described by a
 :class:`ModelKind` (how to export it, how dygraph calls it, when two runs of it agree), and
 :func:`build_runtime` / :func:`run_exported` choose the backend and precision the options ask for, with the
-first-call checks against paddle fp32 and the fall-backs, once for both.
+first-call checks against paddle fp32, the fall-backs and, for ``auto``, the race of the runtimes on the first input
+(:mod:`.choice`), once for both.
 """
 
 import functools
@@ -11,8 +12,9 @@ import tempfile
 
 from ..errors import ConversionError
 from .backends import DygraphBackend, OnnxRuntimeBackend, PaddleInferenceBackend
+from .choice import Race, RuntimeChoices
 from .first_call import CheckedOnFirstCall, cpu_supports_bf16
-from .onnx_models import cache_dir, int8_model, onnx_model
+from .onnx_models import cache_dir, int8_model, model_digest, onnx_model
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +67,12 @@ def run_exported(kind, model_dir, options, mkldnn=True):
     """The model exported in ``model_dir`` on the options' backend (not dygraph) and precision for ``kind``.
 
     ``onnxruntime`` converts it (cached), checks it against paddle.inference fp32 on the first call, and falls
-    back to paddle.inference with one warning if it cannot be converted. ``mkldnn`` False runs paddle.inference
-    without oneDNN (fp32 only).
+    back to paddle.inference with one warning if it cannot be converted. ``auto`` (on the CPU) runs the one of the
+    two measured fastest (:mod:`.choice`). ``mkldnn`` False runs paddle.inference without oneDNN (fp32 only).
     """
     backend, precision = options.backend(kind.backend_key), getattr(options, kind.precision_key)
+    if backend == 'auto':
+        return _fastest(kind, model_dir, precision, options, mkldnn)
     if backend == 'onnxruntime':
         model = _onnx_runtime(kind, model_dir, precision, options)
         if model is not None:
@@ -107,6 +111,23 @@ def _paddle_inference(kind, model_dir, precision, options, tensorrt, mkldnn):
         kind.name, device, 'bf16 if it agrees with fp32 on the first input' if precision == 'bf16?' else precision,
         (', oneDNN' if mkldnn else '') if device == 'CPU' else ', TensorRT' if tensorrt else ''))
     return model
+
+
+def _fastest(kind, model_dir, precision, options, mkldnn):
+    """paddle.inference or ONNX Runtime fp32, whichever this machine ran ``kind`` faster: remembered from an earlier
+    run, or raced on the first input."""
+    choices = RuntimeChoices(cache_dir(options.model_cache_dir), model_digest(model_dir), precision, options.threads)
+    candidates = {'paddle.inference': lambda: _paddle_inference(kind, model_dir, precision, options, False, mkldnn),
+                  'ONNX Runtime': lambda: _onnx_runtime(kind, model_dir, 'fp32', options)}
+    remembered = choices.remembered()
+    if remembered in candidates:
+        model = candidates[remembered]()
+        if model is not None:
+            logger.info("{} runs on the runtime measured fastest here: {} (remembered in {})".format(
+                kind.name, remembered, choices.path))
+            return model
+    built = {label: make() for label, make in candidates.items()}
+    return Race({label: model for label, model in built.items() if model is not None}, kind.name, choices)
 
 
 def _onnx_runtime(kind, model_dir, precision, options):

@@ -13,7 +13,7 @@ from ..boxes import iou
 from .kalman_filter import CHI2INV95
 from .matching import INFTY_COST, gate_cost_matrix, matching_cascade, min_cost_matching
 
-__all__ = ['FrameDetections', 'Association', 'MatchingCascade', 'GlobalMatching', 'AppearanceCost',
+__all__ = ['FrameDetections', 'Association', 'PlannedMatches', 'MatchingCascade', 'GlobalMatching', 'AppearanceCost',
            'FusedAppearanceCost', 'MotionIoUCost', 'UngatedIoUCost', 'MomentumCost', 'IoUMatching', 'LowScoreMatching',
            'ObservationRecovery']
 
@@ -28,11 +28,14 @@ class FrameDetections:
         embeddings (ndarray or None): N x D appearance features.
         strong (ndarray): N bools: detections that take part in every stage and may start tracks.
         weak (list[int]): the others kept: they may only continue tracks (ByteTrack's low-score detections).
+        plan (:class:`.reid_policy.Plan`): the pairs matched before the stages and the detections embedded, set by
+            the tracker before the stages run.
     """
 
     def __init__(self, tlwh, measurements, scores, embeddings, strong, weak):
         self.tlwh, self.measurements, self.scores, self.embeddings = tlwh, measurements, scores, embeddings
         self.strong, self.weak = strong, weak
+        self.plan = None
 
 
 class Association:
@@ -58,6 +61,17 @@ class Association:
         self.matches += matches
         matched = {t for t, _ in matches}
         self.unmatched_tracks = [k for k in self.unmatched_tracks if k not in matched]
+
+
+class PlannedMatches:
+    """ReID on demand's first stage: the pairs the tracker's policy (:class:`.reid_policy.OnDemand`) matched on motion
+    alone, before any embedding. No other stage had a choice between them."""
+
+    def __call__(self, kf, tracks, frame, association):
+        sure = frame.plan.sure
+        association.take(sure)
+        taken = {d for _, d in sure}
+        association.unmatched_dets = [d for d in association.unmatched_dets if d not in taken]
 
 
 def _iou_matching(track_tlwh, det_tlwh, track_rows, det_indices, max_distance):
@@ -115,7 +129,7 @@ class AppearanceCost:
     def __call__(self, kf, tracks, rows, frame, association):
         gating = kf.gating_distance(tracks.mean[rows], tracks.covariance[rows], frame.measurements)
         distance = self.model.distance(frame.embeddings, tracks.track_id[rows].tolist(),
-                                       candidates=gating <= CHI2INV95[4])
+                                       candidates=(gating <= CHI2INV95[4]) & frame.plan.embed)
         return gate_cost_matrix(self._combined(distance, gating), gating)
 
     @staticmethod

@@ -25,7 +25,9 @@ Options from the trackers that followed it, each off by default, each a part cho
 * without embeddings, the cascade's cost without the Mahalanobis gate (SORT, ByteTrack,
   :class:`.association.UngatedIoUCost`) and with OC-SORT's momentum (:class:`.association.MomentumCost`), and the
   Kalman filter's velocity noise (:data:`.kalman_filter.NOISE`);
-* one global assignment in place of the cascade (StrongSORT, :class:`.association.GlobalMatching`).
+* one global assignment in place of the cascade (StrongSORT, :class:`.association.GlobalMatching`);
+* ReID on demand: only the detections whose match the appearance can change are embedded
+  (:class:`.reid_policy.OnDemand`, :meth:`FastDeepSORTTracker.embedding_needed`).
 """
 
 import numpy as np
@@ -38,6 +40,7 @@ from .ema_appearance import EMAAppearance
 from .kalman_filter import NOISE, KalmanFilter, NSAKalmanFilter, PpdetKalmanFilter
 from .nn_matching import NearestNeighborDistanceMetric
 from .options import TrackerOptions, signature
+from .reid_policy import EmbedAll, OnDemand
 from .reupdate import reupdate
 from .track import Reported
 from .tracker import Tracker
@@ -91,8 +94,11 @@ class FastDeepSORTTracker:
         self._model = (EMAAppearance(o.ema_alpha) if o.appearance == 'ema' else
                        NearestNeighborDistanceMetric(o.metric_type, o.matching_threshold, o.budget))
         # Thresholds at 0 are off: detection files with scores of -1 (no score) keep every detection.
+        policy = OnDemand(o.reid_min_iou, o.reid_refresh) if o.reid_policy == 'on_demand' else EmbedAll()
         self._tracker = Tracker(kalman_filter, self._associate, reupdate if o.observation_centric else _no_replay,
-                                o.n_init, o.max_age, o.new_track_threshold if o.new_track_threshold > 0 else -np.inf)
+                                o.n_init, o.max_age, o.new_track_threshold if o.new_track_threshold > 0 else -np.inf,
+                                policy)
+        self._planned = None  # (detections, plan) of embedding_needed, for the update that follows
         self._strong_score = o.high_score_threshold if o.high_score_threshold > 0 else -np.inf
         self._camera = Compensation() if o.camera_motion else StaticCamera()
         self._measure = _ppdet_measurements if o.ppdet_compat else _Measurements(kalman_filter.form)
@@ -114,6 +120,8 @@ class FastDeepSORTTracker:
                 cost = stages.MomentumCost(cost, o.momentum_weight, o.motion_matching_threshold)
             cascade, appearance = first(cost, o.motion_matching_threshold, o.max_age), NoAppearance()
         association = [cascade, stages.IoUMatching(o.max_iou_distance)]
+        if with_embeddings and o.reid_policy == 'on_demand':
+            association.insert(0, stages.PlannedMatches())
         if o.high_score_threshold > 0:
             association.append(stages.LowScoreMatching())
         if o.observation_centric:
@@ -125,6 +133,30 @@ class FastDeepSORTTracker:
         ``camera_motion`` give the frame's BGR image, by which the tracks are then moved as the camera moved."""
         self._tracker.predict()
         self._camera(self._tracker.tracks, image)
+        self._planned = None
+
+    def coast(self, image=None):
+        """A frame without detections (the runner's ``det_interval``), in place of :meth:`predict` and :meth:`update`:
+        every track moves one frame ahead on its velocity (and with the camera, given ``image``) without ageing,
+        and the tracks reported in the last frame are reported again at their predicted boxes. Returns them as
+        :meth:`update` does."""
+        self._tracker.coast()
+        self._camera(self._tracker.tracks, image)
+        self._planned = None
+        tracks, rows = self._tracker.tracks, self._reported[0]
+        self._reported = rows, tracks.to_tlwh()[rows]
+        return Reported(tracks, rows)
+
+    def embedding_needed(self, pred_dets):
+        """After :meth:`predict`, before :meth:`update` with the same ``pred_dets``: which detections' embeddings that
+        update will read (N bools). With ``reid_policy: always`` every detection's (those below
+        ``high_score_threshold`` excepted); with 'on_demand' only those whose match the appearance can change, so a
+        caller may embed these alone and pass anything (zeros) in the other rows of ``pred_embs``. A caller that
+        embeds every detection gets the same tracks."""
+        pred_dets = self._check_dets(pred_dets)
+        frame = self._frame(pred_dets)
+        self._planned = pred_dets.copy(), self._tracker.plan(frame)
+        return self._planned[1].embed.copy()
 
     def update(self, pred_dets, pred_embs=None):
         """Associate one frame's detections and update the tracks.
@@ -140,12 +172,17 @@ class FastDeepSORTTracker:
             what it reports in the plugin's (that engine further drops tracks last matched more than one frame
             ago, and in infer_mot.py those scoring below ``--draw_threshold``).
         """
-        pred_dets, pred_embs = self._check_inputs(pred_dets, pred_embs)
-        tlwh, measurements = self._measure(pred_dets[:, 2:6])
-        scores = pred_dets[:, 1].astype(np.float64)
-        strong = scores >= self._strong_score
-        weak = np.flatnonzero(~strong & (scores >= self.options.low_score_threshold)).tolist()
-        self._tracker.update(stages.FrameDetections(tlwh, measurements, scores, pred_embs, strong, weak))
+        pred_dets = self._check_dets(pred_dets)
+        self._check_mode(pred_embs)
+        frame = self._frame(pred_dets)
+        planned, self._planned = self._planned, None
+        if planned is not None and np.array_equal(planned[0], pred_dets):
+            plan = planned[1]
+        else:
+            plan = self._tracker.plan(frame)
+        if pred_embs is not None:
+            frame.embeddings = self._embeddings(pred_embs, plan.embed)
+        self._tracker.update(frame, plan)
         tracks = self._tracker.tracks
         tlwh = tracks.to_tlwh()
         keep = tracks.confirmed() & (tracks.time_since_update <= self.options.max_time_since_update)
@@ -165,7 +202,16 @@ class FastDeepSORTTracker:
         tracks = self._tracker.tracks
         return tracks.track_id[rows], tlwh, tracks.score[rows]
 
-    def _check_inputs(self, pred_dets, pred_embs):
+    def _frame(self, pred_dets):
+        """The detections as the stages see them (:class:`.association.FrameDetections`), embeddings not yet."""
+        tlwh, measurements = self._measure(pred_dets[:, 2:6])
+        scores = pred_dets[:, 1].astype(np.float64)
+        strong = scores >= self._strong_score
+        weak = np.flatnonzero(~strong & (scores >= self.options.low_score_threshold)).tolist()
+        return stages.FrameDetections(tlwh, measurements, scores, None, strong, weak)
+
+    @staticmethod
+    def _check_dets(pred_dets):
         pred_dets = np.asarray(pred_dets)
         if pred_dets.ndim != 2 or pred_dets.shape[1] != 6:
             raise ValueError("pred_dets must be N x 6 [cls_id, score, x1, y1, x2, y2], got shape {}".format(
@@ -173,21 +219,32 @@ class FastDeepSORTTracker:
         if not np.isfinite(pred_dets).all():
             raise ValueError("pred_dets rows {} hold NaN or inf".format(
                 np.flatnonzero(~np.isfinite(pred_dets).all(1)).tolist()))
+        return pred_dets
+
+    def _check_mode(self, pred_embs):
         if self._with_appearance is None:
             self.options.check_mode(pred_embs is not None)
             self._with_appearance = pred_embs is not None
         if self._with_appearance != (pred_embs is not None):
             raise ValueError("this tracker started {} embeddings; every frame must be the same".format(
                 'with' if self._with_appearance else 'without'))
-        if pred_embs is not None:
-            pred_embs = np.asarray(pred_embs, dtype=np.float32)
-            if pred_embs.ndim != 2 or len(pred_embs) != len(pred_dets):
-                raise ValueError("pred_embs must be N x D with N = {} detections, got shape {}".format(
-                    len(pred_dets), pred_embs.shape))
-            if not np.isfinite(pred_embs).all():
-                raise ValueError("pred_embs hold NaN or inf")
-            self._model.check(pred_embs)
-        return pred_dets, pred_embs
+
+    def _embeddings(self, pred_embs, embed):
+        """The rows of ``pred_embs`` the plan reads (``embed``), checked; the others replaced by one unit vector,
+        which no stage reads, so that whatever the caller put there changes nothing."""
+        pred_embs = np.asarray(pred_embs, dtype=np.float32)
+        if pred_embs.ndim != 2 or len(pred_embs) != len(embed):
+            raise ValueError("pred_embs must be N x D with N = {} detections, got shape {}".format(
+                len(embed), pred_embs.shape))
+        read = pred_embs[embed]
+        if not np.isfinite(read).all():
+            raise ValueError("pred_embs hold NaN or inf")
+        self._model.check(read)
+        if not embed.all():
+            pred_embs = pred_embs.copy()
+            pred_embs[~embed] = 0.
+            pred_embs[~embed, 0] = 1.
+        return pred_embs
 
 
 FastDeepSORTTracker.__doc__ += TrackerOptions.__doc__  # the keys' descriptions, which ppdet's schema reads too

@@ -16,7 +16,7 @@ from .kalman_filter import VELOCITY_NOISE
 __all__ = ['TrackerOptions', 'PPDET_KEYS']
 
 # The keys that only one mode reads (ppdet's own keys are left out: ppdet's configs set them in both modes).
-_APPEARANCE_ONLY = ('appearance', 'ema_alpha', 'motion_weight')
+_APPEARANCE_ONLY = ('appearance', 'ema_alpha', 'motion_weight', 'reid_policy', 'reid_min_iou', 'reid_refresh')
 _MOTION_ONLY = ('motion_matching_threshold', 'motion_gate', 'momentum_weight')
 
 # ppdet 2.6's DeepSORTTracker keys, in its order: the first fields, followed by ppdet_compat
@@ -85,6 +85,16 @@ class TrackerOptions:
             detection. OC-SORT uses 0.2; 0 is off. Default 0.
         matching_cascade (bool): match confirmed tracks level by level of frames since their last match, recently
             seen tracks first (deep_sort); false: one global assignment over them all (StrongSORT). Default True.
+        reid_policy (str): which detections are embedded by the ReID model: 'always' every one (deep_sort);
+            'on_demand' only those whose match the appearance can change: a detection that is the only candidate
+            (inside the gate or overlapping) of a confirmed track matched in the last frame, that track its only
+            candidate, at IoU >= ``reid_min_iou`` with its predicted box, is matched on motion alone and its track keeps
+            its appearance (:mod:`.reid_policy`). With appearance only. Default 'always'.
+        reid_min_iou (float): with ``reid_policy: on_demand``, the lowest IoU of a pair matched without embedding.
+            Default 0.7.
+        reid_refresh (int): with ``reid_policy: on_demand``, a track matched without embedding has its detection
+            embedded at least every this many matches (1: always, but sure pairs still matched on motion alone).
+            Default 2.
     """
 
     input_size: List[int] = dataclasses.field(default_factory=lambda: [64, 192])
@@ -114,6 +124,9 @@ class TrackerOptions:
     velocity_noise: float = VELOCITY_NOISE
     momentum_weight: float = 0.
     matching_cascade: bool = True
+    reid_policy: Literal['always', 'on_demand'] = 'always'
+    reid_min_iou: float = 0.7
+    reid_refresh: int = 2
 
     def __post_init__(self):
         name = 'FastDeepSORTTracker'
@@ -135,6 +148,8 @@ class TrackerOptions:
         require(name, 'velocity_noise', self.velocity_noise > 0, 'a value > 0', self.velocity_noise)
         require(name, 'momentum_weight', 0 <= self.momentum_weight <= 1, 'a value in [0, 1]', self.momentum_weight)
         require(name, 'ema_alpha', 0 <= self.ema_alpha < 1, 'a value in [0, 1)', self.ema_alpha)
+        require(name, 'reid_min_iou', 0 < self.reid_min_iou <= 1, 'a value in (0, 1]', self.reid_min_iou)
+        require(name, 'reid_refresh', self.reid_refresh >= 1, 'an int >= 1', self.reid_refresh)
         require(name, 'motion_weight', 0 <= self.motion_weight <= 1, 'a value in [0, 1]', self.motion_weight)
         require(name, 'appearance', self.appearance == 'gallery' or self.metric_type == 'cosine',
                 "'gallery' with metric_type euclidean (the moving average is cosine only)", self.appearance)

@@ -38,10 +38,12 @@ class Tracks:
             OC-SORT's re-update restarts when a lost track is found again.
         history (ndarray): N x 3 x 4 last three matched measurements, oldest first (the first one repeated until
             there are three), from which OC-SORT's momentum takes a track's direction.
+        skipped_features (ndarray): matches since the track's appearance last took a feature, in which ReID on
+            demand matched it without embedding its detection.
     """
 
     _FIELDS = ('mean', 'covariance', 'track_id', 'hits', 'age', 'time_since_update', 'state', 'score', 'observation',
-               'observed_mean', 'observed_covariance', 'history')
+               'observed_mean', 'observed_covariance', 'history', 'skipped_features')
     _HISTORY = 3  # OC-SORT's delta_t
 
     def __init__(self, state='xyah'):
@@ -58,6 +60,7 @@ class Tracks:
         self.observed_mean = np.zeros((0, 8))
         self.observed_covariance = np.zeros((0, 8, 8))
         self.history = np.zeros((0, self._HISTORY, 4))
+        self.skipped_features = np.zeros(0, np.int64)
 
     def __len__(self):
         return len(self.track_id)
@@ -90,6 +93,11 @@ class Tracks:
         self.mean, self.covariance = kf.predict(self.mean, self.covariance, fresh=self.age == 1)
         self.age += 1
         self.time_since_update += 1
+
+    def coast(self, kf):
+        """Propagate every state one frame ahead on a frame without detections: nothing ages, since nothing could
+        be matched."""
+        self.mean, self.covariance = kf.predict(self.mean, self.covariance, fresh=self.age == 1)
 
     def update(self, kf, rows, measurements, scores, n_init):
         """Measurement update of the tracks in ``rows`` with their matched detections (in the state's box
@@ -127,6 +135,7 @@ class Tracks:
         self.observed_mean = np.concatenate([self.observed_mean, mean])
         self.observed_covariance = np.concatenate([self.observed_covariance, covariance])
         self.history = np.concatenate([self.history, np.repeat(mean[:, None, :4], self._HISTORY, 1)])
+        self.skipped_features = np.concatenate([self.skipped_features, np.zeros(n, np.int64)])
 
     def remove_deleted(self):
         keep = self.state != TrackState.Deleted

@@ -1,7 +1,8 @@
 """The multi-target tracker of deep_sort (``deep_sort/tracker.py``), over arrays of tracks: its parts are objects
 chosen once, so each frame runs the same lines whatever the settings.
 
-Per frame: predict every track with the Kalman filter; run the association stages in order; replay the state of
+Per frame: predict every track with the Kalman filter; plan which detections need appearance embeddings (the ReID
+policy, :mod:`.reid_policy`); run the association stages in order; replay the state of
 tracks found again (OC-SORT, or nothing); update the matched tracks, age the missed ones, start tracks from the
 detections left, feed the appearance model, and drop the deleted tracks.
 """
@@ -25,10 +26,11 @@ class Tracker:
         n_init (int): consecutive matches before a track is confirmed.
         max_age (int): frames a confirmed track may miss before it is deleted.
         new_track_score (float): the lowest score of a detection that starts a track.
+        policy: which detections need embeddings and which pairs are sure without them (:mod:`.reid_policy`).
     """
 
-    def __init__(self, kf, associate, replay, n_init, max_age, new_track_score):
-        self.kf, self.replay = kf, replay
+    def __init__(self, kf, associate, replay, n_init, max_age, new_track_score, policy):
+        self.kf, self.replay, self.policy = kf, replay, policy
         self.n_init, self.max_age, self.new_track_score = n_init, max_age, new_track_score
         self._associate = associate
         self.stages = self.appearance = None
@@ -39,11 +41,21 @@ class Tracker:
         """Propagate every track one frame ahead. Call once per frame, before :meth:`update`."""
         self.tracks.predict(self.kf)
 
-    def update(self, frame):
-        """Associate one frame's detections (:class:`.association.FrameDetections`) and update the tracks."""
+    def coast(self):
+        """Propagate every track one frame ahead on a frame without detections (nothing ages)."""
+        self.tracks.coast(self.kf)
+
+    def plan(self, frame):
+        """After :meth:`predict`: the ReID policy's :class:`.reid_policy.Plan` for the frame's detections."""
+        return self.policy.plan(self.kf, self.tracks, frame)
+
+    def update(self, frame, plan):
+        """Associate one frame's detections (:class:`.association.FrameDetections`) and update the tracks, with the
+        frame's :meth:`plan`."""
         if self.stages is None:
             self.stages, self.appearance = self._associate(frame.embeddings is not None)
         tracks = self.tracks
+        frame.plan = plan
         association = Association(tracks, frame)
         for stage in self.stages:
             stage(self.kf, tracks, frame, association)
@@ -55,8 +67,12 @@ class Tracker:
         tracks.mark_missed(np.array(association.unmatched_tracks, np.int64), self.max_age)
         starts = [d for d in association.unmatched_dets if frame.scores[d] >= self.new_track_score]
         new_ids = self._initiate_tracks(frame, starts)
-        strong = frame.strong[dets]  # weak detections' crops (occluded, blurred) stay out of the appearance model
-        self.appearance.update(tracks, rows[strong], dets[strong], was_confirmed, new_ids, starts, frame.embeddings)
+        # Weak detections' crops (occluded, blurred) stay out of the appearance model, and so do the detections
+        # the plan left unembedded.
+        fed = plan.embed[dets]
+        self.appearance.update(tracks, rows[fed], dets[fed], was_confirmed, new_ids, starts, frame.embeddings)
+        tracks.skipped_features[rows[fed]] = 0
+        tracks.skipped_features[[t for t, d in plan.sure if not plan.embed[d]]] += 1
         tracks.remove_deleted()
 
     def _initiate_tracks(self, frame, dets):

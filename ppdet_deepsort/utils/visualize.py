@@ -26,8 +26,9 @@ class TrackDrawer:
         self.trail = trail
         self._history = {}  # track id -> deque of (frame id, foot point)
 
-    def draw(self, image, frame_id, ids, tlwhs, scores=None, fps=None):
-        """Return an annotated copy of ``image`` (BGR)."""
+    def draw(self, image, frame_id, ids, tlwhs, scores=None, fps=None, predicted=False):
+        """Return an annotated copy of ``image`` (BGR). ``predicted``: the boxes are the tracks' predictions on a
+        frame without detections, drawn thin and said so in the header."""
         im = image.copy()
         scale = max(0.5, im.shape[1] / 1600.)
         thickness = max(1, int(round(im.shape[1] / 600.)))
@@ -46,14 +47,15 @@ class TrackDrawer:
         for i, (track_id, tlwh) in enumerate(zip(np.asarray(ids).tolist(), np.asarray(tlwhs))):
             x, y, w, h = tlwh
             color = id_color(track_id)
-            cv2.rectangle(im, (int(x), int(y)), (int(x + w), int(y + h)), color, thickness)
+            cv2.rectangle(im, (int(x), int(y)), (int(x + w), int(y + h)), color, 1 if predicted else thickness)
             label = str(track_id) if scores is None else '{} {:.2f}'.format(track_id, float(scores[i]))
             (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, thickness)
             top = max(int(y) - th - base - 2, 0)
             cv2.rectangle(im, (int(x), top), (int(x) + tw + 2, top + th + base + 2), color, -1)
             cv2.putText(im, label, (int(x) + 1, top + th + 1), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.6, (0, 0, 0),
                         thickness, cv2.LINE_AA)
-        header = 'frame {}  tracks {}'.format(frame_id, len(ids)) + ('  {:.1f} fps'.format(fps) if fps else '')
+        header = 'frame {}{}  tracks {}'.format(frame_id, ' (predicted)' if predicted else '', len(ids))
+        header += '  {:.1f} fps'.format(fps) if fps else ''
         (tw, th), base = cv2.getTextSize(header, cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, thickness)
         cv2.rectangle(im, (0, 0), (tw + 12, th + base + 10), (0, 0, 0), -1)
         cv2.putText(im, header, (6, th + 5), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, (255, 255, 255), thickness,
