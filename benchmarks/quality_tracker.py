@@ -78,7 +78,11 @@ VARIANTS = [
     ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),
     ('recommended + motion_weight 0.02', None, {'motion_weight': 0.02}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended + camera_motion', None, {'camera_motion': True}, (0, 0.), ['PETS09-S2L1 1-399']),
-    ('recommended, ReID on demand', None, {'reid_policy': 'on_demand'}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, ReID always', None, {'reid_policy': 'always'}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, ReID on demand min IoU 0.5 refresh 10', None,
+     {'reid_policy': 'on_demand', 'reid_min_iou': 0.5, 'reid_refresh': 10}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, det_interval 2', None, {'det_interval': 2}, (0, 0.), None),
+    ('recommended, det_interval 3', None, {'det_interval': 3}, (0, 0.), None),
     ('recommended + offline interpolation 20, smoothing 2', None, {}, (20, 2.), None),
     ('PaddleDetection settings', 'deepsort_pcb_pyramid_r101.yml', {}, (0, 0.), None),
     ('nwojke README settings', 'deepsort_pcb_pyramid_r101.yml',
@@ -216,7 +220,10 @@ def worst_sequence_changes(results, baseline='recommended'):
 
 def run_plugin(params, dataset, embedder, sequences, work, interpolation=(0, 0.)):
     out = tempfile.mkdtemp(dir=work)
-    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**params), embedder, interpolation=interpolation)
+    params = dict(params)
+    det_interval = params.pop('det_interval', 1)  # the runner's, not the tracker's
+    runner = SDERunner(dataset, lambda: FastDeepSORTTracker(**params), embedder, interpolation=interpolation,
+                       det_interval=det_interval)
     stats = runner.run(out, evaluate=False)
     scores = score(out, dataset, sequences)
     crops = sum(s['crops'] for s in stats.values())

@@ -2,6 +2,7 @@
 the fall-backs, int8 agreement and refusal, and the runtime keys."""
 
 import dataclasses
+import json
 import logging
 import os
 
@@ -14,6 +15,8 @@ from conftest import REPO
 from ppdet_deepsort.export.tracing import export_reid
 from ppdet_deepsort.inference import RuntimeOptions
 from ppdet_deepsort.inference.backends import OnnxRuntimeBackend
+from ppdet_deepsort.inference.choice import Race
+from ppdet_deepsort.inference.first_call import cpu_name
 from ppdet_deepsort.inference import embedder as embedder_module
 from ppdet_deepsort.inference.embedder import calibration_crops, reid_model
 from ppdet_deepsort.errors import ConfigError, ConversionError
@@ -163,14 +166,41 @@ def test_int8_runs_fp32_when_onnxruntime_cannot_quantize(osnet, tmp_path, monkey
     assert model(np.zeros((2, 3, 256, 128), np.float32)).shape == (2, 512) and model.runtime.kept == 'ONNX Runtime fp32'
 
 
-def test_auto_backend_follows_what_measured_fastest_on_the_cpu(monkeypatch):
-    """paddle.inference fp32 ran the main job 1.7x faster than ONNX Runtime fp32 on an AVX512-BF16 Xeon; ONNX
-    Runtime ran it 1.5x faster than paddle.inference fp32 on an AVX2 EPYC. Detectors stay on paddle.inference."""
-    from ppdet_deepsort.inference import options as options_module
-    for bf16, reid in ((True, 'inference'), (False, 'onnxruntime')):
-        monkeypatch.setattr(options_module, 'cpu_supports_bf16', lambda: bf16)
-        assert RuntimeOptions().backend('reid_backend') == reid
-        assert RuntimeOptions().backend('det_backend') == 'inference'
-        assert RuntimeOptions(reid_backend='onnxruntime').backend('reid_backend') == 'onnxruntime'
-        assert RuntimeOptions(reid_precision='int8').backend('reid_backend') == 'onnxruntime'  # int8 runs there
+def test_auto_is_measured_on_the_cpu_where_both_runtimes_run_the_precision():
+    """CPU flags do not say which runtime is faster (paddle.inference ran OSNet 1.7x faster than ONNX Runtime on
+    an AVX512-BF16 Xeon, 2x slower on an AVX512-BF16 EPYC): 'auto' stays 'auto' until measured, but for the
+    precisions only one runtime has, and on the GPU."""
+    for key in ('reid_backend', 'det_backend'):
+        assert RuntimeOptions().backend(key) == 'auto'
+    assert RuntimeOptions(reid_precision='int8').backend('reid_backend') == 'onnxruntime'
+    assert RuntimeOptions(reid_precision='bf16').backend('reid_backend') == 'inference'
+    assert RuntimeOptions(det_precision='bf16').backend('det_backend') == 'inference'
+    assert RuntimeOptions(reid_backend='onnxruntime').backend('reid_backend') == 'onnxruntime'
     assert RuntimeOptions(use_gpu=True).backend('reid_backend') == 'inference'
+
+
+def test_auto_races_the_runtimes_once_and_remembers_the_winner(osnet, crops, tmp_path, caplog):
+    options = RuntimeOptions(model_cache_dir=str(tmp_path))
+    with caplog.at_level(logging.INFO):
+        raced = reid_model(osnet, SIZE, options)
+        first = raced(crops[:6])
+    assert isinstance(raced.runtime, Race) and 'median of 5' in caplog.text
+    (key, entry), = json.load(open(tmp_path / 'runtime_choices.json')).items()
+    assert entry['runtime'] == raced.runtime.kept and set(entry['ms']) == {'paddle.inference', 'ONNX Runtime'}
+    assert cpu_name() in key and 'fp32' in key
+    np.testing.assert_array_equal(raced(crops[:6]), first)  # the winner runs alone from then on
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        remembered = reid_model(osnet, SIZE, options)
+    assert not isinstance(remembered.runtime, Race)
+    assert 'OSNetEmbedding runs on the runtime measured fastest here: {} (remembered in'.format(entry['runtime']) in \
+        caplog.text
+    # the first call of a raced run returns the winner's own outputs: raced or remembered, the same embeddings
+    np.testing.assert_array_equal(remembered(crops[:6]), first)
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        reid_model(osnet, SIZE, dataclasses.replace(options, cpu_threads=1))(crops[:6])
+    assert 'median of 5' in caplog.text  # another thread count is another race
+    assert len(json.load(open(tmp_path / 'runtime_choices.json'))) == 2
