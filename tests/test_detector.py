@@ -4,6 +4,7 @@ detector on paddle 3, and the exported runner against the dygraph path."""
 
 import json
 import os
+import pathlib
 import shutil
 import textwrap
 
@@ -201,7 +202,7 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     deploy = run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
                       str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--video_file', str(clip),
                       '--threshold', '0', '--output_dir', str(tmp_path / 'deploy'))
-    assert 'runs with paddle.inference on CPU (fp32, oneDNN)' in deploy.stdout
+    assert '{} runs on the runtime measured fastest here'.format(det_dir.name) in deploy.stdout  # --backend auto
     assert default_reid_log('deepsort_osnet_x0_25') in deploy.stdout
     for backend in ('paddle', 'onnxruntime'):  # the runner's --backend, both models on it
         run = run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(det_dir), '--reid_model_dir',
@@ -241,7 +242,7 @@ def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, pp
                      str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
                      'det_precision=fp32', *settings, *lenient)  # fp32 as the runner, also on CPUs with bf16
     assert 'Detector YOLOv3 (rescaled boxes)' in tools.stdout
-    assert 'YOLOv3 runs with paddle.inference on CPU (fp32, oneDNN)' in tools.stdout  # det_backend: auto
+    assert 'YOLOv3 runs on the runtime measured fastest here' in tools.stdout  # det_backend: auto
     run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'inference' / detector.stem),
              '--reid_model_dir', str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
              '--output_dir', str(tmp_path / 'deploy'))
@@ -259,3 +260,35 @@ def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):
     assert proc.returncode == 1
     assert ("config.det_backend: expected one of 'auto', 'onnxruntime', 'inference', 'tensorrt', 'dygraph'"
             in proc.stdout)
+
+
+def test_the_light_detector_config_exports_and_tracks_through_the_runner(tmp_path):
+    """PP-PicoDet S 320 (the live-input config's detector, ppdet's own components; random weights): exported,
+    run by the exported-model runner with OSNet every 2nd frame (--skip_frame_num), and tracked by
+    tools/infer_mot.py as the runner does."""
+    config = os.path.join(REPO, 'configs', 'mot', 'deepsort', 'picodet_s_320_lcnet_pedestrian.yml')
+    weights = random_weights(tmp_path, pathlib.Path(config), calibrate=True, arch='PicoDet')
+    settings = ['det_score_threshold=0.3']
+    run_tool('tools/export_model.py', '-c', config, '-o', 'weights={}'.format(weights), *settings,
+             '--output_dir', str(tmp_path / 'inference'))
+    lenient = ['FastDeepSORTTracker.max_iou_distance=1.0', 'FastDeepSORTTracker.n_init=1']
+    run_tool('tools/export_model.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '-o', *lenient,
+             '--output_dir', str(tmp_path / 'inference'))
+    frames = tmp_path / 'frames'
+    shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
+    deploy = run_tool('deploy/python/mot_sde_infer.py', '--model_dir',
+                      str(tmp_path / 'inference' / 'picodet_s_320_lcnet_pedestrian'), '--reid_model_dir',
+                      str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
+                      '--output_dir', str(tmp_path / 'deploy'), '--skip_frame_num', '2', '--backend', 'onnxruntime')
+    assert 'picodet_s_320_lcnet_pedestrian: ONNX Runtime fp32 agrees with paddle fp32' in deploy.stdout
+    tools = run_tool('tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_picodet_osnet_x0_25.yml',
+                     '--image_dir', str(frames), '--output_dir', str(tmp_path / 'tools'), '-o',
+                     'det_weights={}'.format(weights), 'det_interval=2', 'det_backend=onnxruntime',
+                     'reid_backend=onnxruntime', *settings, *lenient)  # the runner's runtime: the same boxes
+    assert 'Detector PicoDet (rescaled boxes)' in tools.stdout
+    deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+    tooled = np.loadtxt(tmp_path / 'tools' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+    assert len(tooled) >= 5 and set(tooled[:, 0].astype(int)) == set(range(1, 7))  # frames 2, 4, 6 predicted
+    assert deployed.shape == tooled.shape
+    np.testing.assert_array_equal(deployed[:, :2], tooled[:, :2])
+    np.testing.assert_allclose(deployed[:, 2:6], tooled[:, 2:6], atol=0.01)

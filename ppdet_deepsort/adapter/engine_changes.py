@@ -30,6 +30,9 @@ which do not go through ppdet's engine, keep working.
   section whatever tracker the config names. The plugin's exporter (:mod:`.exporter`) does it instead, for
   every config, ppdet's own DeepSORT ones included, into the same folder, after ppdet's tools loaded the
   weights their way.
+* ``LCPAN.__init__`` (PP-PicoDet's neck) appends a level to its ``spatial_scales`` default list itself when
+  ``num_features`` is 4, so each PicoDet built in a process had one level more than the one before (and the first
+  one's weights no longer loaded into the next): each LCPAN now gets its own copy of the list.
 * ``Trainer._init_metrics`` knows a fixed list of metrics; ``metric: ReID`` (a ReIDClassifier's configs) gets
   :class:`RetrievalMetric`, rank-1 / rank-5 / mAP on the EvalDataset, saved as JSON beside the checkpoints
   (``eval_results.json``, one entry per evaluation) or in ``--output_eval`` (``reid_metrics.json``).
@@ -50,6 +53,7 @@ import ppdet.engine.tracker as ppdet_tracker
 from ppdet.core.workspace import create
 from ppdet.engine import Tracker, Trainer
 from ppdet.modeling.architectures import DeepSORT
+from ppdet.modeling.necks.lc_pan import LCPAN
 from ppdet.utils.checkpoint import load_weight
 
 from ..data.sequence import holds_frames
@@ -208,6 +212,13 @@ def _init_metrics(original):
 
 
 # (owner, name, change, the signature it was written for)
+def _lcpan_init(original):
+    def init(self, in_channels, out_channels, kernel_size=5, num_features=3, use_depthwise=True, act='hard_swish',
+             spatial_scales=(0.125, 0.0625, 0.03125)):
+        original(self, in_channels, out_channels, kernel_size, num_features, use_depthwise, act, list(spatial_scales))
+    return init
+
+
 CHANGES = [
     (Tracker, 'get_infer_images', _get_infer_images, '(self, infer_dir)'),
     (Tracker, '_eval_seq_sde', _eval_seq_sde, "(self, dataloader, save_dir=None, show_image=False, frame_rate=30, "
@@ -218,6 +229,8 @@ CHANGES = [
     (Trainer, 'load_weights_sde', _load_weights_sde, '(self, det_weights, reid_weights)'),
     (Trainer, 'export', _export, "(self, output_dir='output_inference')"),
     (Trainer, '_init_metrics', _init_metrics, '(self, validate=False)'),
+    (LCPAN, '__init__', _lcpan_init, "(self, in_channels, out_channels, kernel_size=5, num_features=3, "
+                                     "use_depthwise=True, act='hard_swish', spatial_scales=[0.125, 0.0625, 0.03125])"),
 ]
 
 

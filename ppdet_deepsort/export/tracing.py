@@ -86,13 +86,13 @@ def _onednn_safe_upsampling():
     interpolate = F.interpolate
 
     def upsample(x, size=None, scale_factor=None, mode='nearest', align_corners=False, align_mode=0,
-                 data_format='NCHW', name=None):
+                 data_format='NCHW', name=None, **more):  # more: nn.Upsample passes recompute_scale_factor
         if (mode == 'nearest' and size is None and data_format == 'NCHW' and isinstance(scale_factor, (int, float))
                 and scale_factor == int(scale_factor) >= 1 and all(d > 0 for d in x.shape[1:])):
             s = int(scale_factor)
             _, c, h, w = x.shape
             return x.reshape([-1, c, h, 1, w, 1]).expand([-1, c, h, s, w, s]).reshape([-1, c, h * s, w * s])
-        return interpolate(x, size, scale_factor, mode, align_corners, align_mode, data_format, name)
+        return interpolate(x, size, scale_factor, mode, align_corners, align_mode, data_format, name, **more)
 
     F.interpolate = upsample
     try:
