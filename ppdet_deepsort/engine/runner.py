@@ -43,12 +43,14 @@ class SDERunner:
         flush_interval (float): a live input's results are appended to ``{seq}.txt.partial`` at least this often
             (seconds), so that a killed run keeps them.
         det_interval (int): detections on every this many frames; the tracks coast between (:class:`.Pipeline`).
+        reid_batch_frames (int): frames of a file whose crops are embedded in one batch, where the tracker says
+            ahead which it reads (:class:`.Pipeline`).
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
-                 read_ahead=4, digest='', flush_interval=5., det_interval=1):
+                 read_ahead=4, digest='', flush_interval=5., det_interval=1, reid_batch_frames=1):
         self.dataset = dataset
-        self.pipeline = Pipeline(make_tracker, embedder, detector, det_interval)
+        self.pipeline = Pipeline(make_tracker, embedder, detector, det_interval, reid_batch_frames)
         self.mode = mode
         self.interpolation = interpolation
         self.read_ahead = read_ahead

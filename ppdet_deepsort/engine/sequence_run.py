@@ -41,11 +41,12 @@ class Pipeline:
     (a :class:`ppdet_deepsort.inference.embedder.ReIDEmbedder`; None: motion only) and a fresh tracker per sequence
     (``make_tracker``). ``det_interval`` k: detections (the detector's or the saved ones) on every k-th frame of a
     sequence, its first included; on the frames between, the tracks move on their predicted way
-    (``tracker.coast``)."""
+    (``tracker.coast``). ``reid_batch_frames``: where the tracker says ahead which crops it reads, those of this many
+    frames of a file go through the ReID model in one batch (a live input's frame by frame)."""
 
-    def __init__(self, make_tracker, embedder=None, detector=None, det_interval=1):
+    def __init__(self, make_tracker, embedder=None, detector=None, det_interval=1, reid_batch_frames=1):
         self.make_tracker, self.embedder, self.detector = make_tracker, embedder, detector
-        self.det_interval = det_interval
+        self.det_interval, self.reid_batch_frames = det_interval, reid_batch_frames
 
     def needs_pixels(self, tracker):
         """What needs each frame's image, named; None if nothing does."""
@@ -55,31 +56,55 @@ class Pipeline:
             return 'ReID model'
         return 'camera-motion compensation' if tracker.needs_frames else None
 
-    def frames(self, seq, frames, depth, seconds):
-        """Per frame (frame id, image, detections or None, their ReID crops or None): ``frames`` (frame id, image,
-        saved boxes and scores) decoded, detected and cropped, up to ``depth`` frames ahead of the caller in
-        background threads (decoding in one, the detector and the crops in another), each stage's time added to
-        ``seconds``. Detections are (tlwh, scores) inside the frame; None on a frame without detection
-        (``det_interval``)."""
-        frames = read_ahead(_timed(frames, seconds, 'decode'), depth if self.detector is not None else 0)
-        return read_ahead(self._detected(seq, frames, seconds), depth)
+    def frames(self, seq, frames, tracker, depth, seconds):
+        """Per frame (frame id, image, detections or None, their ReID crops or None, their embeddings or None):
+        ``frames`` (frame id, image, saved boxes and scores) decoded, detected, cropped and, where ``tracker``'s ReID
+        policy can say which crops it reads before it has seen the frame (``embedding_ahead``), embedded, up to
+        ``depth`` frames ahead of the caller in background threads (decoding in one, the models in another), each
+        stage's time added to ``seconds``. Detections are (tlwh, scores) inside the frame; None on a frame without
+        detection (``det_interval``)."""
+        ahead = self.detector is not None or self.embedder is not None
+        frames = read_ahead(_timed(frames, seconds, 'decode'), depth if ahead else 0)
+        return read_ahead(self._detected(seq, frames, tracker, seconds), depth)
 
-    def _detected(self, seq, frames, seconds):
+    def _detected(self, seq, frames, tracker, seconds):
         crop = self.embedder is not None and self.embedder.crops_ahead
+        group = 1 if seq.is_live else self.reid_batch_frames  # a live frame waits for no later one
+        pending = []  # frames whose crops wait to be embedded with those of the next ones
         for index, (frame_id, image, tlwh, score) in enumerate(frames):
             if index % self.det_interval:
-                yield frame_id, image, None, None
-                continue
+                pending.append([frame_id, image, None, None, None])
+            else:
+                start = time.perf_counter()
+                if self.detector is not None:
+                    tlwh, score = self.detector(image)
+                mark = time.perf_counter()
+                tlwh, score = _inside(tlwh, score, image, seq)
+                crops = self.embedder.crops(image, tlwh) if crop else None
+                seconds['detector'] += mark - start
+                seconds['crops'] += time.perf_counter() - mark
+                needed = tracker.embedding_ahead(score) if crops is not None else None
+                pending.append([frame_id, image, (tlwh, score), crops, needed])
+                if crops is not None and needed is None:  # the tracker chooses its crops: they are embedded later
+                    yield from self._embedded(pending, seconds)
+                    pending = []
+            if sum(item[4] is not None for item in pending) >= group:
+                yield from self._embedded(pending, seconds)
+                pending = []
+        yield from self._embedded(pending, seconds)
+
+    def _embedded(self, pending, seconds):
+        """The pending frames, with the embeddings of the crops the tracker will read, all in one model call."""
+        ahead = [item for item in pending if item[4] is not None]
+        if ahead:
             start = time.perf_counter()
-            if self.detector is not None:
-                tlwh, score = self.detector(image)
-            mark = time.perf_counter()
-            tlwh, score = _inside(tlwh, score, image, seq)
-            crops = self.embedder.crops(image, tlwh) if crop else None
-            end = time.perf_counter()
-            seconds['detector'] += mark - start
-            seconds['crops'] += end - mark
-            yield frame_id, image, (tlwh, score), crops
+            embeddings = self.embedder.embed(np.concatenate([item[3] for item in ahead]),
+                                             np.concatenate([item[4] for item in ahead]))
+            seconds['reid'] += time.perf_counter() - start
+            for item, rows in zip(ahead, np.split(embeddings, np.cumsum([len(item[3]) for item in ahead])[:-1])):
+                item[4] = rows
+        for frame_id, image, detections, crops, embeddings in pending:
+            yield frame_id, image, detections, crops, embeddings
 
 
 def _timed(items, seconds, stage):
@@ -128,7 +153,7 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
             seq.name, needs))
     interrupted = lambda: stop.reason is not None  # read in another thread: the local flag only
     stages = dict.fromkeys(STAGES, 0.)  # seconds per stage, in whichever thread it runs
-    frames = pipeline.frames(seq, sequences.frames(seq, bool(needs) or draw, interrupted), read_ahead_frames,
+    frames = pipeline.frames(seq, sequences.frames(seq, bool(needs) or draw, interrupted), tracker, read_ahead_frames,
                              stages)
     embedder = pipeline.embedder
     start = time.perf_counter()
@@ -137,7 +162,7 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
     n, ended, crops_total, embedded = 0, None, 0, 0
     try:
         with WriteBehind(read_ahead_frames if draw else 0) as writer:
-            for frame_id, image, detections, crops in progress:
+            for frame_id, image, detections, crops, embeddings in progress:
                 if stop.check():
                     if not seq.is_live:  # a live stream ends here; a file's tracks so far are only a part
                         raise Stopped(frame_id)
@@ -151,14 +176,14 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
                     tlwh, score = detections
                     pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
                     tracker.predict(image)
-                    embeddings = None
                     t1 = t2 = time.perf_counter()
                     if embedder is not None:
                         needed = tracker.embedding_needed(pred_dets)
-                        t1 = time.perf_counter()
-                        embeddings = (embedder.embed(crops, needed) if crops is not None or not len(tlwh) else
-                                      embedder(image, tlwh, needed))
-                        t2 = time.perf_counter()
+                        if embeddings is None:  # the crops the tracker asks for, now that it has seen the frame
+                            t1 = time.perf_counter()
+                            embeddings = (embedder.embed(crops, needed) if crops is not None or not len(tlwh) else
+                                          embedder(image, tlwh, needed))
+                            t2 = time.perf_counter()
                         crops_total += len(needed)
                         embedded += int(needed.sum())
                     tracker.update(pred_dets, embeddings)

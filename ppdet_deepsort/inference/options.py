@@ -32,8 +32,11 @@ class RuntimeOptions:
         det_precision (str): 'auto', 'fp32', 'bf16', or 'fp16' with TensorRT. Default 'auto'.
         cpu_threads (int): math threads per model; 0 uses every core, shared among the workers of
             ``python -m paddle.distributed.launch``. Default 0.
-        read_ahead (int): frames decoded, with their detections and crops, ahead of the models in a background
-            thread; 0 reads in line. Default 4.
+        read_ahead (int): frames decoded, detected and cropped (and embedded, see ``reid_batch_frames``) ahead of the
+            tracker in background threads, and drawn behind it; 0 runs every stage in line. Default 4.
+        reid_batch_frames (int): with ``reid_policy: always`` (the tracker says ahead which crops it reads), the crops
+            of this many frames of a file go through the ReID model in one batch, which costs less per crop (a live
+            input's are embedded frame by frame). Default 4.
         model_cache_dir (str): where ONNX conversions and the runtimes measured fastest are kept; None:
             $PPDET_DEEPSORT_CACHE or ~/.cache/ppdet_deepsort. Default None.
         reid_calibration (str): a MOT sequence folder (frames and gt/gt.txt) whose person crops calibrate int8.
@@ -47,6 +50,7 @@ class RuntimeOptions:
     det_precision: typing.Literal['auto', 'fp32', 'bf16', 'fp16'] = 'auto'
     cpu_threads: int = 0
     read_ahead: int = 4
+    reid_batch_frames: int = 4
     model_cache_dir: typing.Optional[str] = None
     reid_calibration: str = DEFAULT_CALIBRATION
 
@@ -55,6 +59,8 @@ class RuntimeOptions:
         require('config', 'cpu_threads', self.cpu_threads >= 0, 'a number of threads >= 0 (0: every core)',
                 self.cpu_threads)
         require('config', 'read_ahead', self.read_ahead >= 0, 'a number of frames >= 0', self.read_ahead)
+        require('config', 'reid_batch_frames', self.reid_batch_frames >= 1, 'a number of frames >= 1',
+                self.reid_batch_frames)
         if self.det_precision == 'fp16' and self.det_backend != 'tensorrt':
             raise ConfigError("config.det_precision: fp16 is TensorRT's (det_backend: tensorrt), got det_backend: "
                               "{}".format(self.det_backend))

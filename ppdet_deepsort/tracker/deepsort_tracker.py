@@ -147,6 +147,13 @@ class FastDeepSORTTracker:
         self._reported = rows, tracks.to_tlwh()[rows]
         return Reported(tracks, rows)
 
+    def embedding_ahead(self, scores):
+        """Which detections (by their N scores) the next :meth:`update` reads embeddings of, where that can be known
+        before the frame is tracked (``reid_policy: always``: those scoring at least ``high_score_threshold``), so
+        that a caller may embed them ahead, beside the tracker; None where it depends on the tracks (then ask
+        :meth:`embedding_needed`). Safe to call from another thread while the tracker works."""
+        return self._tracker.policy.ahead(np.asarray(scores, np.float64) >= self._strong_score)
+
     def embedding_needed(self, pred_dets):
         """After :meth:`predict`, before :meth:`update` with the same ``pred_dets``: which detections' embeddings that
         update will read (N bools). With ``reid_policy: always`` every detection's (those below

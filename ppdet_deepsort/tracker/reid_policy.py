@@ -34,6 +34,12 @@ class EmbedAll:
     def plan(self, kf, tracks, frame):
         return Plan([], frame.strong.copy())
 
+    @staticmethod
+    def ahead(strong):
+        """Which detections will be embedded, known before the tracks are (so a caller may embed them ahead):
+        the strong ones."""
+        return strong.copy()
+
 
 class OnDemand:
     """``reid_policy: on_demand``: a detection and a track are matched on motion alone, the detection left
@@ -59,6 +65,11 @@ class OnDemand:
 
     def __init__(self, min_iou, refresh):
         self.min_iou, self.refresh = min_iou, refresh
+
+    @staticmethod
+    def ahead(strong):
+        """None: which detections need embedding depends on the tracks."""
+        return None
 
     def plan(self, kf, tracks, frame):
         embed = frame.strong.copy()  # weak detections stay out of the appearance model: never embedded
