@@ -78,7 +78,7 @@ VARIANTS = [
     ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),
     ('recommended + motion_weight 0.02', None, {'motion_weight': 0.02}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended + camera_motion', None, {'camera_motion': True}, (0, 0.), ['PETS09-S2L1 1-399']),
-    ('recommended, ReID always', None, {'reid_policy': 'always'}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, ReID on demand', None, {'reid_policy': 'on_demand'}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended, ReID on demand min IoU 0.5 refresh 10', None,
      {'reid_policy': 'on_demand', 'reid_min_iou': 0.5, 'reid_refresh': 10}, (0, 0.), ['PETS09-S2L1 1-399']),
     ('recommended, det_interval 2', None, {'det_interval': 2}, (0, 0.), None),

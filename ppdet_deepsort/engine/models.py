@@ -63,9 +63,12 @@ def tracker_factory(spec):
 
 
 def runner_for(spec, registry=None, mkldnn=True):
-    """The :class:`SDERunner` of ``spec``, its models built (``registry``: see the module's docstring)."""
-    detector = detector_for(spec, registry, mkldnn)
-    embedder = embedder_for(spec, registry, mkldnn)
+    """The :class:`SDERunner` of ``spec``, its models built (``registry``: see the module's docstring). A detector and
+    a ReID model that run beside one another (``read_ahead``) share the cores."""
+    beside = 2 if spec.detector is not None and spec.reid is not None and spec.runtime.read_ahead > 0 else 1
+    models = dataclasses.replace(spec, runtime=spec.runtime.shared_by(beside))
+    detector = detector_for(models, registry, mkldnn)
+    embedder = embedder_for(models, registry, mkldnn)
     return SDERunner(spec.dataset.sequences(), tracker_factory(spec), embedder, detector, spec.mode,
                      spec.post.interpolation, spec.runtime.read_ahead, spec.digest(), spec.post.flush_interval,
                      spec.schedule.det_interval, spec.runtime.reid_batch_frames)

@@ -60,35 +60,43 @@ class Pipeline:
         """Per frame (frame id, image, detections or None, their ReID crops or None, their embeddings or None):
         ``frames`` (frame id, image, saved boxes and scores) decoded, detected, cropped and, where ``tracker``'s ReID
         policy can say which crops it reads before it has seen the frame (``embedding_ahead``), embedded, up to
-        ``depth`` frames ahead of the caller in background threads (decoding in one, the models in another), each
-        stage's time added to ``seconds``. Detections are (tlwh, scores) inside the frame; None on a frame without
-        detection (``det_interval``)."""
-        ahead = self.detector is not None or self.embedder is not None
-        frames = read_ahead(_timed(frames, seconds, 'decode'), depth if ahead else 0)
-        return read_ahead(self._detected(seq, frames, tracker, seconds), depth)
+        ``depth`` frames ahead of the caller in background threads (one decodes, one runs the detector and cuts the
+        crops, one runs the ReID model), each stage's time added to ``seconds``. Detections are (tlwh, scores) inside
+        the frame; None on a frame without detection (``det_interval``)."""
+        models = self.detector is not None or self.embedder is not None
+        frames = read_ahead(_timed(frames, seconds, 'decode'), depth if models else 0)
+        frames = read_ahead(self._detected(seq, frames, tracker, seconds), depth if self.embedder is not None else 0)
+        return read_ahead(self._embedded_ahead(seq, frames, seconds), depth)
 
     def _detected(self, seq, frames, tracker, seconds):
+        """Per frame [frame id, image, detections, crops, the crops the tracker will read or None]."""
         crop = self.embedder is not None and self.embedder.crops_ahead
-        group = 1 if seq.is_live else self.reid_batch_frames  # a live frame waits for no later one
-        pending = []  # frames whose crops wait to be embedded with those of the next ones
         for index, (frame_id, image, tlwh, score) in enumerate(frames):
             if index % self.det_interval:
-                pending.append([frame_id, image, None, None, None])
-            else:
-                start = time.perf_counter()
-                if self.detector is not None:
-                    tlwh, score = self.detector(image)
-                mark = time.perf_counter()
-                tlwh, score = _inside(tlwh, score, image, seq)
-                crops = self.embedder.crops(image, tlwh) if crop else None
-                seconds['detector'] += mark - start
-                seconds['crops'] += time.perf_counter() - mark
-                needed = tracker.embedding_ahead(score) if crops is not None else None
-                pending.append([frame_id, image, (tlwh, score), crops, needed])
-                if crops is not None and needed is None:  # the tracker chooses its crops: they are embedded later
-                    yield from self._embedded(pending, seconds)
-                    pending = []
-            if sum(item[4] is not None for item in pending) >= group:
+                yield [frame_id, image, None, None, None]
+                continue
+            start = time.perf_counter()
+            if self.detector is not None:
+                tlwh, score = self.detector(image)
+            mark = time.perf_counter()
+            tlwh, score = _inside(tlwh, score, image, seq)
+            crops = self.embedder.crops(image, tlwh) if crop else None
+            seconds['detector'] += mark - start
+            seconds['crops'] += time.perf_counter() - mark
+            yield [frame_id, image, (tlwh, score), crops,
+                   tracker.embedding_ahead(score) if crops is not None else None]
+
+    def _embedded_ahead(self, seq, frames, seconds):
+        """The frames with the embeddings of the crops the tracker will read, where it said them ahead; a file's
+        ``reid_batch_frames`` frames in one model call."""
+        group = 1 if seq.is_live else self.reid_batch_frames  # a live frame waits for no later one
+        pending = []
+        for item in frames:
+            pending.append(item)
+            if item[3] is not None and item[4] is None:  # the tracker chooses its crops when it sees the frame
+                yield from self._embedded(pending, seconds)
+                pending = []
+            elif sum(p[4] is not None for p in pending) >= group:
                 yield from self._embedded(pending, seconds)
                 pending = []
         yield from self._embedded(pending, seconds)
