@@ -362,7 +362,8 @@ def test_ppdet_own_config_runs_as_ppdet_alone_where_the_engine_changes_do_not_fi
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
                           env=dict(os.environ, **off))
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert proc.stdout.count('ppdet-deepsort: not changing') == 8
+    from ppdet_deepsort.adapter.engine_changes import CHANGES
+    assert proc.stdout.count('ppdet-deepsort: not changing') == len(CHANGES) == 9
     assert 'not changing Tracker._eval_seq_sde of ppdet 2.7.0 (' in proc.stdout
     alone, fenced = (tmp_path / kind / 'mot_results' / 'PETS09-S2L1.txt' for kind in ('alone', 'fenced'))
     assert alone.read_text().count('\n') > 50 and fenced.read_text() == alone.read_text()

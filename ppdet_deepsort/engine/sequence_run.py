@@ -91,14 +91,17 @@ class Pipeline:
         ``reid_batch_frames`` frames in one model call."""
         group = 1 if seq.is_live else self.reid_batch_frames  # a live frame waits for no later one
         pending = []
-        for item in frames:
-            pending.append(item)
-            if item[3] is not None and item[4] is None:  # the tracker chooses its crops when it sees the frame
-                yield from self._embedded(pending, seconds)
-                pending = []
-            elif sum(p[4] is not None for p in pending) >= group:
-                yield from self._embedded(pending, seconds)
-                pending = []
+        try:
+            for item in frames:
+                pending.append(item)
+                waiting = sum(p[4] is not None for p in pending)
+                # on: a frame whose crops the tracker chooses itself, once it sees it, or one that needs no embedding
+                if waiting == 0 or waiting >= group or (item[3] is not None and item[4] is None):
+                    yield from self._embedded(pending, seconds)
+                    pending = []
+        except Exception:  # the frames read before a failure (a truncated video, a stream that ended) are tracked
+            yield from self._embedded(pending, seconds)
+            raise
         yield from self._embedded(pending, seconds)
 
     def _embedded(self, pending, seconds):
