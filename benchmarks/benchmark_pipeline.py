@@ -129,8 +129,7 @@ def job(config, opt, repeats, mode='eval', sources=Sources(), change=None):
         run = {'fps': round(s['frames'] / s['seconds'], 2),
                'ms_per_frame': {k: per_frame_ms(v, s['frames']) for k, v in s['stages'].items()},
                'embedded': round(s['embedded'] / s['crops'], 3) if s.get('crops') else None,
-               'kept': getattr(getattr(runner.embedder, 'model', None), 'runtime', None), 'results': results}
-        run['kept'] = getattr(run['kept'], 'kept', None)
+               'kept': getattr(runner.embedder.model.runtime, 'kept', None), 'results': results}
         if best is None or run['fps'] > best['fps']:
             best = run
     return best

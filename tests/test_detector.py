@@ -225,32 +225,48 @@ def test_exported_detector_runner_matches_the_dygraph_path(tmp_path, jde):
     np.testing.assert_allclose(deployed[:, 2:6], dygraph[:, 2:6], atol=0.1)
 
 
-def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, ppyoloe):
-    """PP-YOLOE+ s, a light general detector ppdet registers (boxes rescaled): exported, reloaded by
-    paddle.inference, and the exported runner gives the tracks tools/infer_mot.py gives (fast path)."""
-    detector, tracking, weights = ppyoloe
-    settings = ['det_score_threshold=0.3', 'det_class_ids=[]']  # every class: random weights
+# random weights give small boxes that move from frame to frame: accept any pair to get tracks to compare
+LENIENT = ['FastDeepSORTTracker.max_iou_distance=1.0', 'FastDeepSORTTracker.n_init=1']
+
+
+def exported_with_osnet(tmp_path, detector, weights, settings):
+    """The detector config ``detector`` exported with ``weights`` and ``settings`` (-o), and OSNet with LENIENT
+    tracker keys, into ``tmp_path/inference``; returns a folder of MOT17-05's frames to track."""
     run_tool('tools/export_model.py', '-c', str(detector), '-o', 'weights={}'.format(weights), *settings,
              '--output_dir', str(tmp_path / 'inference'))
-    # random weights give small boxes that move from frame to frame: accept any pair to get tracks to compare
-    lenient = ['FastDeepSORTTracker.max_iou_distance=1.0', 'FastDeepSORTTracker.n_init=1']
-    run_tool('tools/export_model.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '-o', *lenient,
+    run_tool('tools/export_model.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '-o', *LENIENT,
              '--output_dir', str(tmp_path / 'inference'))
     frames = tmp_path / 'frames'
     shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
-    tools = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', str(frames), '--output_dir',
-                     str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
-                     'det_precision=fp32', *settings, *lenient)  # fp32 as the runner, also on CPUs with bf16
-    assert 'Detector YOLOv3 (rescaled boxes)' in tools.stdout
-    assert 'YOLOv3 runs on the runtime measured fastest here' in tools.stdout  # det_backend: auto
-    run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'inference' / detector.stem),
-             '--reid_model_dir', str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
-             '--output_dir', str(tmp_path / 'deploy'))
+    return frames
+
+
+def deployed_and_tooled(tmp_path):
+    """The exported runner's and tools/infer_mot.py's results on the frames, after checking they are the same tracks
+    (ids exactly, boxes within 0.01 px)."""
     deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
     tooled = np.loadtxt(tmp_path / 'tools' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
     assert len(tooled) >= 5 and deployed.shape == tooled.shape
     np.testing.assert_array_equal(deployed[:, :2], tooled[:, :2])
     np.testing.assert_allclose(deployed[:, 2:6], tooled[:, 2:6], atol=0.01)
+    return deployed, tooled
+
+
+def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, ppyoloe):
+    """PP-YOLOE+ s, a light general detector ppdet registers (boxes rescaled): exported, reloaded by
+    paddle.inference, and the exported runner gives the tracks tools/infer_mot.py gives (fast path)."""
+    detector, tracking, weights = ppyoloe
+    settings = ['det_score_threshold=0.3', 'det_class_ids=[]']  # every class: random weights
+    frames = exported_with_osnet(tmp_path, detector, weights, settings)
+    tools = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', str(frames), '--output_dir',
+                     str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
+                     'det_precision=fp32', *settings, *LENIENT)  # fp32 as the runner, also on CPUs with bf16
+    assert 'Detector YOLOv3 (rescaled boxes)' in tools.stdout
+    assert 'YOLOv3 runs on the runtime measured fastest here' in tools.stdout  # det_backend: auto
+    run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'inference' / detector.stem),
+             '--reid_model_dir', str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
+             '--output_dir', str(tmp_path / 'deploy'))
+    deployed_and_tooled(tmp_path)
 
 
 def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):
@@ -269,13 +285,7 @@ def test_the_light_detector_config_exports_and_tracks_through_the_runner(tmp_pat
     config = os.path.join(REPO, 'configs', 'mot', 'deepsort', 'picodet_s_320_lcnet_pedestrian.yml')
     weights = random_weights(tmp_path, pathlib.Path(config), calibrate=True, arch='PicoDet')
     settings = ['det_score_threshold=0.3']
-    run_tool('tools/export_model.py', '-c', config, '-o', 'weights={}'.format(weights), *settings,
-             '--output_dir', str(tmp_path / 'inference'))
-    lenient = ['FastDeepSORTTracker.max_iou_distance=1.0', 'FastDeepSORTTracker.n_init=1']
-    run_tool('tools/export_model.py', '-c', 'configs/mot/deepsort/deepsort_osnet_x0_25.yml', '-o', *lenient,
-             '--output_dir', str(tmp_path / 'inference'))
-    frames = tmp_path / 'frames'
-    shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
+    frames = exported_with_osnet(tmp_path, config, weights, settings)
     deploy = run_tool('deploy/python/mot_sde_infer.py', '--model_dir',
                       str(tmp_path / 'inference' / 'picodet_s_320_lcnet_pedestrian'), '--reid_model_dir',
                       str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
@@ -284,12 +294,8 @@ def test_the_light_detector_config_exports_and_tracks_through_the_runner(tmp_pat
     tools = run_tool('tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_picodet_osnet_x0_25.yml',
                      '--image_dir', str(frames), '--output_dir', str(tmp_path / 'tools'), '-o',
                      'det_weights={}'.format(weights), 'det_interval=2', 'det_backend=onnxruntime',
-                     'reid_backend=onnxruntime', *settings, *lenient)  # the runner's runtime: the same boxes
+                     'reid_backend=onnxruntime', *settings, *LENIENT)  # the runner's runtime: the same boxes
     assert 'Detector PicoDet (rescaled boxes)' in tools.stdout
-    deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
-    tooled = np.loadtxt(tmp_path / 'tools' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+    _, tooled = deployed_and_tooled(tmp_path)
     # tracks confirmed at their second match, frame 3 (frame 2 has no detection); frames 4 and 6 predicted
-    assert len(tooled) >= 5 and set(tooled[:, 0].astype(int)) == {3, 4, 5, 6}
-    assert deployed.shape == tooled.shape
-    np.testing.assert_array_equal(deployed[:, :2], tooled[:, :2])
-    np.testing.assert_allclose(deployed[:, 2:6], tooled[:, 2:6], atol=0.01)
+    assert set(tooled[:, 0].astype(int)) == {3, 4, 5, 6}

@@ -98,7 +98,7 @@ class FastDeepSORTTracker:
         self._tracker = Tracker(kalman_filter, self._associate, reupdate if o.observation_centric else _no_replay,
                                 o.n_init, o.max_age, o.new_track_threshold if o.new_track_threshold > 0 else -np.inf,
                                 policy)
-        self._planned = None  # (detections, plan) of embedding_needed, for the update that follows
+        self._planned = None  # (detections, frame, plan) of embedding_needed, for the update that follows
         self._strong_score = o.high_score_threshold if o.high_score_threshold > 0 else -np.inf
         self._camera = Compensation() if o.camera_motion else StaticCamera()
         self._measure = _ppdet_measurements if o.ppdet_compat else _Measurements(kalman_filter.form)
@@ -162,8 +162,8 @@ class FastDeepSORTTracker:
         embeds every detection gets the same tracks."""
         pred_dets = self._check_dets(pred_dets)
         frame = self._frame(pred_dets)
-        self._planned = pred_dets.copy(), self._tracker.plan(frame)
-        return self._planned[1].embed.copy()
+        self._planned = pred_dets.copy(), frame, self._tracker.plan(frame)
+        return self._planned[2].embed.copy()
 
     def update(self, pred_dets, pred_embs=None):
         """Associate one frame's detections and update the tracks.
@@ -181,11 +181,11 @@ class FastDeepSORTTracker:
         """
         pred_dets = self._check_dets(pred_dets)
         self._check_mode(pred_embs)
-        frame = self._frame(pred_dets)
         planned, self._planned = self._planned, None
         if planned is not None and np.array_equal(planned[0], pred_dets):
-            plan = planned[1]
+            _, frame, plan = planned
         else:
+            frame = self._frame(pred_dets)
             plan = self._tracker.plan(frame)
         if pred_embs is not None:
             frame.embeddings = self._embeddings(pred_embs, plan.embed)
