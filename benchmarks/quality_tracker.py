@@ -14,9 +14,11 @@ here on PETS09 with the same detections and embeddings (it cannot track without 
     python benchmarks/quality_tracker.py [--variants NAME ...] [--hard] [--output_dir output] [-o key=value ...]
 
 --hard adds the motion-only dev sequences with a moving camera, at half the frame rate and with a noisier
-detector (tests/dev_variants.py). Each result has its sequences' metrics and, against the recommended config,
-the worst sequence's change of HOTA and IDF1; 'leave_one_sequence_out' says, for each sequence, which setting a
-choice made on the other sequences of its group picks, and what that scores on it.
+detector (tests/dev_variants.py); --grid the motion-only config's parts crossed (camera motion, NSA, time in seconds,
+birth rules). Each result has its sequences' metrics and, against the recommended config, the worst sequence's
+change of HOTA and IDF1. 'leave_one_sequence_out' chooses among the settings run on every motion-only sequence (each
+sequence of each group and variant a unit) the one whose worst shortfall from the best setting on a unit is smallest,
+and says for each unit what a choice made on all the others picks and scores on it.
 
 -o applies to every plugin run (e.g. -o FastDeepSORTTracker.max_age=50). Prints one JSON object and writes the
 markdown table {output_dir}/quality_tracker.md.
@@ -55,8 +57,10 @@ PETS = os.path.join(REPO, 'dataset', 'mot', 'PETS09')
 GROUPS = {  # name: (peers' key prefix in trackeval_metrics.json, appearance?)
     'MOT17-dev': ('MOT17-dev', False),
     'PETS09-S2L1 1-399': ('PETS09', True),
+    'PETS09-S2L1 1-399, motion only': ('PETS09', False),
     'TUD-Campus': (None, False),
 }
+MOTION_PEERS = ('sort', 'bytetrack', 'ocsort')  # the peers that track without embeddings
 # (name, config or None for the recommended one, tracker overrides, offline post-processing (max gap, sigma),
 # groups or None for all): the recommended configs, each option turned off or on alone, and the settings of
 # PaddleDetection and nwojke/deep_sort.
@@ -64,23 +68,23 @@ VARIANTS = [
     ('recommended', None, {}, (0, 0.), None),
     ('recommended, other Kalman state', None, {'kalman_state': 'other'}, (0, 0.), None),
     ('recommended, observation_centric switched', None, {'observation_centric': 'other'}, (0, 0.), None),
-    ('recommended, Mahalanobis gate switched', None, {'motion_gate': 'other'}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
+    ('recommended, Mahalanobis gate switched', None, {'motion_gate': 'other'}, (0, 0.), 'motion'),
     ('recommended, NSA switched', None, {'nsa': 'other'}, (0, 0.), None),
     ('recommended + two-stage scores 0.6/0.1', None, {'high_score_threshold': 0.6, 'low_score_threshold': 0.1},
      (0, 0.), None),
-    ('recommended, velocity noise x2', None, {'velocity_noise': 0.0125}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
-    ('recommended + momentum 0.2', None, {'momentum_weight': 0.2}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
-    ('recommended, n_init 2', None, {'n_init': 2}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
-    ('recommended, max_age 35', None, {'max_age': 35}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
-    ('recommended, one global assignment', None, {'matching_cascade': False}, (0, 0.), ['MOT17-dev', 'TUD-Campus']),
-    ('recommended, other appearance model', None, {'appearance': 'other'}, (0, 0.), ['PETS09-S2L1 1-399']),
-    ('recommended, n_init 3', None, {'n_init': 3}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended, velocity noise x2', None, {'velocity_noise': 0.0125}, (0, 0.), 'motion'),
+    ('recommended + momentum 0.2', None, {'momentum_weight': 0.2}, (0, 0.), 'motion'),
+    ('recommended, n_init 2', None, {'n_init': 2}, (0, 0.), 'motion'),
+    ('recommended, max_age 35', None, {'max_age': 35}, (0, 0.), 'motion'),
+    ('recommended, one global assignment', None, {'matching_cascade': False}, (0, 0.), 'motion'),
+    ('recommended, other appearance model', None, {'appearance': 'other'}, (0, 0.), 'appearance'),
+    ('recommended, n_init 3', None, {'n_init': 3}, (0, 0.), 'appearance'),
     ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),
-    ('recommended + motion_weight 0.02', None, {'motion_weight': 0.02}, (0, 0.), ['PETS09-S2L1 1-399']),
-    ('recommended + camera_motion', None, {'camera_motion': True}, (0, 0.), ['PETS09-S2L1 1-399']),
-    ('recommended, ReID on demand', None, {'reid_policy': 'on_demand'}, (0, 0.), ['PETS09-S2L1 1-399']),
+    ('recommended + motion_weight 0.02', None, {'motion_weight': 0.02}, (0, 0.), 'appearance'),
+    ('recommended + camera_motion', None, {'camera_motion': True}, (0, 0.), 'appearance'),
+    ('recommended, ReID on demand', None, {'reid_policy': 'on_demand'}, (0, 0.), 'appearance'),
     ('recommended, ReID on demand min IoU 0.5 refresh 10', None,
-     {'reid_policy': 'on_demand', 'reid_min_iou': 0.5, 'reid_refresh': 10}, (0, 0.), ['PETS09-S2L1 1-399']),
+     {'reid_policy': 'on_demand', 'reid_min_iou': 0.5, 'reid_refresh': 10}, (0, 0.), 'appearance'),
     ('recommended, det_interval 2', None, {'det_interval': 2}, (0, 0.), None),
     ('recommended, det_interval 3', None, {'det_interval': 3}, (0, 0.), None),
     ('recommended + offline interpolation 20, smoothing 2', None, {}, (20, 2.), None),
@@ -88,6 +92,17 @@ VARIANTS = [
     ('nwojke README settings', 'deepsort_pcb_pyramid_r101.yml',
      {'max_age': 30, 'max_iou_distance': 0.7, 'matching_threshold': 0.2}, (0, 0.), None),
 ]
+# --grid: the motion-only config's parts of issue 30 crossed (each value set explicitly), for leave_one_out to choose.
+BIRTH = {'all': {'high_score_threshold': 0., 'low_score_threshold': 0., 'new_track_threshold': 0., 'score_boost': False,
+                 'new_track_quantile': 0.},
+         'ByteTrack 0.6/0.1/0.7': {'high_score_threshold': 0.6, 'low_score_threshold': 0.1, 'new_track_threshold': 0.7},
+         'ByteTrack + boost': {'high_score_threshold': 0.6, 'low_score_threshold': 0.1, 'new_track_threshold': 0.7,
+                               'score_boost': True},
+         'floor 0.7': {'new_track_threshold': 0.7},
+         'quantile 0.1': {'new_track_quantile': 0.1}}
+GRID = [('grid: camera {}, nsa {}, reference_fps {}, birth {}'.format(camera, nsa, fps, birth), None,
+         dict(BIRTH['all'], camera_motion=camera, nsa=nsa, reference_fps=fps, **BIRTH[birth]), (0, 0.), 'motion')
+        for camera in ('none', 'detections') for nsa in (True, False) for fps in (0, 30) for birth in BIRTH]
 _SWITCH = {True: False, False: True}
 OTHER = {'appearance': {'gallery': 'ema', 'ema': 'gallery'}, 'kalman_state': {'xyah': 'xywh', 'xywh': 'xyah'},
          'max_time_since_update': {0: 1, 1: 0}, 'observation_centric': _SWITCH, 'nsa': _SWITCH,
@@ -149,24 +164,31 @@ def hard_datasets(work):
     return groups
 
 
-def leave_one_out(results, baseline='recommended'):
-    """Per group and sequence, the setting that a choice made on the group's other sequences would pick (the
-    highest mean HOTA over them, among the settings run on every sequence), and what it scores on the sequence left
-    out, beside ``baseline``'s there: how well choosing on the dev split predicts an unseen sequence."""
-    report = {}
-    for group in {g for groups in results.values() for g in groups}:
-        candidates = {name: groups[group]['sequences'] for name, groups in results.items()
-                      if group in groups and 'sequences' in groups[group]}
-        sequences = sorted(next(iter(candidates.values()), {}))
-        if len(sequences) < 2:
-            continue
-        report[group] = {}
-        for left_out in sequences:
-            others = [s for s in sequences if s != left_out]
-            chosen = max(candidates, key=lambda name: np.mean([candidates[name][s]['HOTA'] for s in others]))
-            report[group][left_out] = {'chosen_on_the_others': chosen, 'HOTA': candidates[chosen][left_out]['HOTA']}
-            if baseline in candidates:
-                report[group][left_out][baseline + '_HOTA'] = candidates[baseline][left_out]['HOTA']
+def leave_one_out(results, groups, baseline='recommended'):
+    """The choice of a setting, made so that it resists fitting: every sequence of every group in ``groups`` (the dev
+    sequences and their variants) is a unit; a setting's regret on a unit is how far its HOTA falls short of the
+    best setting's there; the choice is the setting whose worst regret is smallest (it wins on the worst sequence,
+    not on the sum). For each unit, the choice made on all the other units and what it scores on the one left out,
+    beside ``baseline``'s; 'chosen' is the choice on every unit, 'best_sum' what the mean HOTA would pick."""
+    hota = {name: {(g, s): seq['HOTA'] for g in groups if g in row for s, seq in row[g].get('sequences', {}).items()}
+            for name, row in results.items()}
+    units = sorted(hota.get(baseline) or set().union(*hota.values()))
+    hota = {name: h for name, h in hota.items() if units and all(u in h for u in units)}
+    if len(hota) < 2 or len(units) < 2:
+        return {}
+    best = {u: max(h[u] for h in hota.values()) for u in units}
+
+    def choose(among):
+        return min(hota, key=lambda name: max(best[u] - hota[name][u] for u in among))
+    report = {'units': len(units), 'settings': len(hota), 'chosen': choose(units),
+              'best_sum': max(hota, key=lambda name: sum(hota[name].values())), 'left_out': {}}
+    for unit in units:
+        chosen = choose([u for u in units if u != unit])
+        row = {'chosen_on_the_others': chosen, 'HOTA': round(hota[chosen][unit], 4),
+               'regret': round(best[unit] - hota[chosen][unit], 4)}
+        if baseline in hota:
+            row[baseline + '_HOTA'] = round(hota[baseline][unit], 4)
+        report['left_out'][' / '.join(unit)] = row
     return report
 
 
@@ -180,12 +202,13 @@ def dev_datasets(work):
         link = os.path.join(det_dir, seq + '.txt')
         if not os.path.exists(link):
             os.symlink(os.path.join(mot17, seq, 'det', 'det.txt'), link)
+    pets09 = (MOTDetResultsDataset(PETS, 'images/train', os.path.join(PETS, 'det_results'), ['PETS09-S2L1']),
+              [('PETS09-S2L1', os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'), 399)])
     return {
         'MOT17-dev': (MOTDetResultsDataset(os.path.join(DEV, 'MOT17-dev'), 'train', det_dir, seqs),
                       [(s, os.path.join(mot17, s, 'gt', 'gt.txt'), None) for s in seqs]),
-        'PETS09-S2L1 1-399': (MOTDetResultsDataset(PETS, 'images/train', os.path.join(PETS, 'det_results'),
-                                                   ['PETS09-S2L1']),
-                              [('PETS09-S2L1', os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'), 399)]),
+        'PETS09-S2L1 1-399': pets09,
+        'PETS09-S2L1 1-399, motion only': pets09,
         'TUD-Campus': (MOTDetResultsDataset(os.path.join(REPO, 'tests', 'data'), 'TUD',
                                             os.path.join(REPO, 'tests', 'data', 'TUD', 'det_results'), ['TUD-Campus']),
                        [('TUD-Campus', os.path.join(REPO, 'tests', 'data', 'TUD', 'TUD-Campus', 'gt', 'gt.txt'),
@@ -257,12 +280,12 @@ def peers():
     stored = json.load(open(os.path.join(DEV, 'peers', 'trackeval_metrics.json')))
     names = {'IDs': 'IDSW'}
     table = {}
-    for group, (prefix, _) in GROUPS.items():
+    for group, (prefix, appearance) in GROUPS.items():
         if prefix is None:
             continue
         runs = next(v for k, v in stored.items() if k.startswith(prefix))
         table[group] = {tracker: {k: round(rows['COMBINED'][names.get(k, k)], 4) for k in REPORTED}
-                        for tracker, rows in runs.items()}
+                        for tracker, rows in runs.items() if appearance or tracker in MOTION_PEERS}
     with open(os.path.join(DEV, 'peers', 'variants', 'metrics.json')) as f:
         for variant, runs in json.load(f).items():
             table['motion-only dev, ' + variant] = {tracker: {k: rows[k] for k in REPORTED}
@@ -291,6 +314,9 @@ def main():
     parser.add_argument('--output_dir', default='output')
     parser.add_argument('-o', '--opt', nargs='*', default=[], help='FastDeepSORTTracker.key=value for every run')
     parser.add_argument('--no_builtin', action='store_true', help="skip ppdet's built-in tracker")
+    parser.add_argument('--grid', action='store_true',
+                        help="also the motion-only config's camera motion, NSA, time in seconds and birth rules "
+                             "crossed (GRID), for the leave-one-sequence-out choice")
     parser.add_argument('--hard', action='store_true',
                         help='also the motion-only dev sequences with a moving camera, at half the frame rate and with '
                              'a noisier detector (tests/dev_variants.py)')
@@ -323,14 +349,14 @@ def main():
                                                'osnet_{}.pkl'.format(key.hexdigest()[:12])))
     recommended[False] = tracker_params(os.path.join(CONFIGS, 'deepsort_motion_only.yml'))
     results = {}
-    for name, config, changes, interpolation, only in VARIANTS:
-        if args.variants and name not in args.variants:
+    for name, config, changes, interpolation, only in VARIANTS + (GRID if args.grid else []):
+        if args.variants and name not in args.variants and not name.startswith('grid: '):
             continue
         results[name] = {}
         for group in groups:
-            if only and group not in only and not (group.startswith('motion-only dev') and 'MOT17-dev' in only):
-                continue
             appearance = GROUPS[group][1]
+            if only and only != ('appearance' if appearance else 'motion'):
+                continue
             params = dict(tracker_params(os.path.join(CONFIGS, config)) if config else recommended[appearance])
             params.update({k: OTHER[k][params[k]] if v == 'other' else v for k, v in changes.items()})
             params.update(overrides)
@@ -350,7 +376,10 @@ def main():
         f.write(markdown(results, peer_table))
     print(json.dumps({'convention': 'motchallenge (TrackEval)', 'dev_split': 'tests/data/dev', 'overrides': overrides,
                       'recommended': {'appearance': recommended[True], 'motion_only': recommended[False]},
-                      'results': results, 'leave_one_sequence_out': leave_one_out(results), 'peers': peer_table},
+                      'results': results, 'peers': peer_table,
+                      'leave_one_sequence_out': {
+                          'motion only': leave_one_out(results, [g for g in groups if not GROUPS[g][1]]),
+                          'appearance': leave_one_out(results, [g for g in groups if GROUPS[g][1]])}},
                      indent=2))
 
 

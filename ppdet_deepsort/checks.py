@@ -37,6 +37,8 @@ def require(component, name, ok, expected, value):
 
 
 def _type_name(annotation):
+    if typing.get_origin(annotation) is typing.Union:
+        return ' or '.join(_type_name(a) for a in typing.get_args(annotation))
     if typing.get_origin(annotation) is typing.Literal:
         return 'one of ' + ', '.join(repr(v) for v in typing.get_args(annotation))
     if typing.get_origin(annotation) is not None:

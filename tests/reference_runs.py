@@ -7,7 +7,8 @@ them; ``test_unchanged_results.py`` runs the same commands and compares. Each ru
 the motion-only and the OSNet configs (both recommended), ``ppdet_compat``, a resumed run, the exported runner, and
 PaddleDetection's own eval_mot.py. The runs with OSNet name the settings that were the defaults then
 (:data:`THEN`: paddle.inference, every detection embedded) since the defaults chose otherwise later (issue 29), so
-that they still guard everything else byte for byte.
+that they still guard everything else byte for byte; so do the motion-only runs with that config's keys before
+issue 30 re-chose them (:data:`MOTION_THEN`).
 """
 
 import hashlib
@@ -30,6 +31,10 @@ OSNET = 'configs/mot/deepsort/deepsort_osnet_x0_25.yml'
 PETS_DEV = ['-o', 'EvalMOTDataset.dataset_dir={}'.format(DEV), 'EvalMOTDataset.data_root=.',
             'EvalMOTDataset.seqs=[PETS09-S2L1]']
 THEN = ['reid_backend=inference', 'FastDeepSORTTracker.reid_policy=always']  # -o: the defaults of 7c7c6d4
+# The motion-only config's tracker keys before issue 30 re-chose them.
+MOTION_THEN = {'nsa': True, 'camera_motion': 'none', 'reference_fps': 0, 'high_score_threshold': 0,
+               'low_score_threshold': 0, 'new_track_threshold': 0, 'score_boost': False}
+MOTION_THEN_ARGS = ['FastDeepSORTTracker.{}={}'.format(k, v) for k, v in MOTION_THEN.items()]
 
 
 def _run(*args):
@@ -71,13 +76,14 @@ def _eval(tmp, name, config, dets, *extra):
 
 def motion_only_mot17_dev(tmp):
     out = _eval(tmp, 'motion', MOTION, _mot17_dets(tmp), '-o', 'EvalMOTDataset.dataset_dir={}'.format(MOT17_DEV),
-                'EvalMOTDataset.data_root=train')
+                'EvalMOTDataset.data_root=train', *MOTION_THEN_ARGS)
     return _digests(os.path.join(out, 'mot_results'))
 
 
 def resumed_motion_only_mot17_dev(tmp):
     """The motion-only run stopped after two sequences (two result files and manifests removed), then resumed."""
-    args = ['-o', 'EvalMOTDataset.dataset_dir={}'.format(MOT17_DEV), 'EvalMOTDataset.data_root=train']
+    args = ['-o', 'EvalMOTDataset.dataset_dir={}'.format(MOT17_DEV), 'EvalMOTDataset.data_root=train',
+            *MOTION_THEN_ARGS]
     out = _eval(tmp, 'resumed', MOTION, _mot17_dets(tmp), *args)
     for seq in ('MOT17-04-FRCNN', 'MOT17-09-FRCNN'):
         os.remove(os.path.join(out, 'mot_results', seq + '.txt'))
@@ -125,7 +131,8 @@ def paddledetection_eval_mot_motion_only(tmp):
           !MOTDetResultsDataset
             dataset_dir: {}
             data_root: train
-        '''.format(MOT17_DEV))
+        FastDeepSORTTracker: {}
+        '''.format(MOT17_DEV, json.dumps(MOTION_THEN)))
     out = os.path.join(tmp, 'ppdet_motion')
     _run(os.path.join(PADDLEDETECTION, 'tools', 'eval_mot.py'), '-c', config, '--det_results_dir', _mot17_dets(tmp),
          '--output_dir', out)

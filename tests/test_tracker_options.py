@@ -316,31 +316,109 @@ def shaken_pets(frames, seed=0):
 
 
 def test_camera_motion_is_estimated_and_compensated():
-    """Real frames of a shaking camera: the warp between frames is found to a pixel, and with compensation the
-    tracker keeps the people it loses without (scored against the ground truth in the original frame)."""
-    from ppdet_deepsort.tracker.camera_motion import CameraMotion
+    """Real frames of a shaking camera: the warp between frames is found to a pixel from the frames and to a few
+    pixels from the detections alone, and with either compensation the tracker keeps the people it loses without
+    (scored against the ground truth in the original frame)."""
+    from ppdet_deepsort.tracker.camera_motion import FrameFlow
+    from ppdet_deepsort.tracker.detection_motion import DetectionRegistration
     shaken, shifts = shaken_pets(69)
-    cmc = CameraMotion()
-    cmc(shaken[0][0])
+    flow, register = FrameFlow(), DetectionRegistration()
+    flow(None, shaken[0][0], None)
+    tlwh = lambda pred: np.c_[pred[:, 2:4], pred[:, 4:6] - pred[:, 2:4]]  # noqa: E731
     for k in (1, 2, 3):
-        warp = cmc(shaken[k][0])
+        warp = flow(None, shaken[k][0], None)
         np.testing.assert_allclose(warp[:, :2], np.eye(2), atol=0.01)
         np.testing.assert_allclose(warp[:, 2], shifts[k] - shifts[k - 1], atol=1.0)
+    # People walk between frames, so the detections' warp is only as sharp as their steps (at 7 fps); where it
+    # finds no motion (shifts within a fifth of a person's height) the identity stands.
+    errors, shaken_by = [], []
+    for k in range(1, 69):
+        warp = register(tlwh(shaken[k - 1][1]), tlwh(shaken[k][1]))
+        warp = np.eye(2, 3) if warp is None else warp
+        now = tlwh(shaken[k][1])[:, :2] + tlwh(shaken[k][1])[:, 2:] / 2
+        before = now - (shifts[k] - shifts[k - 1])  # where the camera's shift alone puts each box
+        errors.append(np.abs(before @ warp[:, :2].T + warp[:, 2] - now).max(1).mean())
+        shaken_by.append(np.abs(shifts[k] - shifts[k - 1]).max())
+    assert np.median(errors) < np.median(shaken_by) / 3 and np.median(shaken_by) > 15, (errors, shaken_by)
+    assert register(tlwh(shaken[0][1]), tlwh(shaken[0][1])) is None  # standing still: nothing to move
 
     gt = GroundTruth(os.path.join(DEV, 'PETS09-S2L1', 'gt', 'gt.txt'))
     scores = {}
-    for on in (False, True):
-        tracker, results = FastDeepSORTTracker(max_age=30, camera_motion=on), {}
+    for camera in ('none', 'frames', 'detections'):
+        tracker, results = FastDeepSORTTracker(max_age=30, camera_motion=camera), {}
         for frame_id, ((image, pred), shift) in enumerate(zip(shaken, shifts), start=1):
             tracker.predict(image)
             tracker.update(pred)
-            ids, tlwh, det_scores = tracker.outputs()
-            results[frame_id] = (ids, tlwh - np.r_[shift, 0, 0], det_scores)  # back to the original frame
-        scores[on] = evaluate([('s', gt, results, range(1, 70))]).rows['s']
-    assert scores[True]['IDF1'] > scores[False]['IDF1'] + 0.1
-    assert scores[True]['HOTA'] > scores[False]['HOTA'] + 0.05
-    with pytest.raises(ValueError, match=r"camera_motion: the tracker needs each frame's image"):
-        FastDeepSORTTracker(camera_motion=True).predict()
+            ids, tlwh_out, det_scores = tracker.outputs()
+            results[frame_id] = (ids, tlwh_out - np.r_[shift, 0, 0], det_scores)  # back to the original frame
+        scores[camera] = evaluate([('s', gt, results, range(1, 70))]).rows['s']
+    for camera in ('frames', 'detections'):
+        assert scores[camera]['IDF1'] > scores['none']['IDF1'] + 0.1, camera
+        assert scores[camera]['HOTA'] > scores['none']['HOTA'] + 0.05, camera
+    with pytest.raises(ValueError, match=r"camera_motion: frames: the tracker needs each frame's image"):
+        FastDeepSORTTracker(camera_motion='frames').predict()
+    assert FastDeepSORTTracker(camera_motion=True).camera_motion == 'frames'  # the key was a switch
+    assert FastDeepSORTTracker(camera_motion=False).camera_motion == 'none'
+    assert not FastDeepSORTTracker(camera_motion='detections').needs_frames
+
+
+def _gaps(frames):
+    """The longest run of frames each id went unreported between two reports, over all ids."""
+    seen, longest = {}, 0
+    for k, frame in enumerate(frames):
+        for i, _ in frame:
+            if i in seen:
+                longest = max(longest, k - seen[i] - 1)
+            seen[i] = k
+    return longest
+
+
+def test_time_in_seconds_scales_the_frame_counts(pets_stream):
+    """PETS09-S2L1 is filmed at 7 frames a second: with ``reference_fps: 30`` a max_age of 70 frames (2.3 s at 30
+    fps) keeps a lost track 16 frames there, so no id comes back after a longer gap, where counted in frames one
+    does; the tracker reports only matched tracks (max_time_since_update 1 at 30 fps is 0 at 7)."""
+    keys = dict(max_age=70, n_init=3, max_time_since_update=1)
+    assert FastDeepSORTTracker(**keys).at_frame_rate(7).frame_counts == (70, 3, 1)
+    assert FastDeepSORTTracker(reference_fps=30, **keys).at_frame_rate(7).frame_counts == (16, 1, 0)
+    assert FastDeepSORTTracker(reference_fps=30, **keys).at_frame_rate(15).frame_counts == (35, 2, 1)
+    assert FastDeepSORTTracker(reference_fps=30, **keys).at_frame_rate(30).frame_counts == (70, 3, 1)
+    frames = run(FastDeepSORTTracker(reference_fps=30, **keys).at_frame_rate(7), pets_stream)
+    in_frames = run(FastDeepSORTTracker(**keys).at_frame_rate(7), pets_stream)
+    assert _gaps(in_frames) > 16 >= _gaps(frames)
+    with pytest.raises(ValueError, match='at_frame_rate: expected a frame rate > 0'):
+        FastDeepSORTTracker().at_frame_rate(0)
+
+
+def test_quantile_birth_follows_the_sequences_scores():
+    """A new track needs a score among the sequence's usual: the floor is the quantile of the last detections'
+    scores, so it rises with a detector that scores high and falls with one that scores low."""
+    from ppdet_deepsort.tracker.birth import QuantileBirth, ThresholdBirth
+    assert ThresholdBirth(0.5)(np.array([0.4, 0.6, 0.9]), [0, 2]) == [2]
+    birth = QuantileBirth(-np.inf, 0.5, window=4)
+    assert birth(np.array([0.2, 0.4, 0.6, 0.8]), [0, 1, 2, 3]) == [2, 3]  # median 0.5
+    assert birth(np.array([0.9, 0.95]), [0, 1]) == [0, 1]  # the last four: 0.6, 0.8, 0.9, 0.95
+    assert birth(np.array([0.1, 0.1, 0.1, 0.7]), [0, 1, 2, 3]) == [0, 1, 2, 3]  # the window: this frame, median 0.1
+    assert QuantileBirth(0.8, 0.1)(np.array([0.5, 0.7, 0.9]), [0, 1, 2]) == [2]  # the fixed floor still holds
+
+
+def test_score_boost_lets_a_weak_box_near_its_track_take_part():
+    """A person walking steadily, whose detection turns weak (0.3) while the tracker splits at 0.6: boosted by its
+    overlap with the track's prediction it joins the main stages (strong), and the tracker no longer knows before the
+    tracks which detections it will embed; a weak box far from every track stays weak."""
+    from ppdet_deepsort.tracker.score_split import BoostedSplit, ScoreSplit
+    tracker = FastDeepSORTTracker(max_age=30, high_score_threshold=0.6, low_score_threshold=0.1, score_boost=True)
+    for k in range(5):
+        tracker.predict()
+        tracker.update(np.array([_box(100 + 2 * k)], np.float32))
+    tracker.predict()
+    dets = np.array([_box(110, 0.3), _box(600, 0.3)], np.float64)
+    tlwh = np.c_[dets[:, 2:4], dets[:, 4:6] - dets[:, 2:4]]
+    strong, weak = BoostedSplit(0.6, 0.1)(dets[:, 1], tlwh, tracker.tracks)
+    assert strong.tolist() == [True, False] and weak == [1]
+    assert ScoreSplit(0.6, 0.1)(dets[:, 1], tlwh, tracker.tracks)[0].tolist() == [False, False]
+    assert tracker.embedding_ahead(dets[:, 1]) is None
+    assert FastDeepSORTTracker(high_score_threshold=0.6).embedding_ahead(dets[:, 1]).tolist() == [False, False]
+    assert [t.track_id for t in tracker.update(dets.astype(np.float32))] == [1]
 
 
 @pytest.mark.parametrize('key, value, with_appearance, needs', [

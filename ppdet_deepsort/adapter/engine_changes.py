@@ -124,8 +124,9 @@ def _eval_seq_sde(original):
         compat = not isinstance(tracker, FastDeepSORTTracker) or tracker.ppdet_compat
         if not compat and tracker.needs_frames:
             raise ConfigError("FastDeepSORTTracker.camera_motion: ppdet's engine does not give the tracker the "
-                              "frames it follows the camera in; track with this plugin's tools/eval_mot.py or "
-                              "tools/infer_mot.py, or set camera_motion: false")
+                              "frames it follows the camera in (camera_motion: frames); follow it from the detections "
+                              "(camera_motion: detections), or track with this plugin's tools/eval_mot.py or "
+                              "tools/infer_mot.py")
         with contextlib.ExitStack() as undo:
             if isinstance(layer, (OSNetEmbedding, PCBPyramidEmbedding)):
                 if not hasattr(self, '_ppdet_deepsort_reid'):  # once per engine: the export takes seconds
@@ -135,13 +136,18 @@ def _eval_seq_sde(original):
                 undo.callback(setattr, self.model, 'reid', layer)
                 if not compat:
                     undo.enter_context(_replaced(ppdet_tracker, 'get_crops', _upright_crops))
-            if not compat:  # a fresh tracker per sequence, its keys checked against the engine's ReID model
-                tracker.in_mode(layer is not None)
+            if not compat:  # a fresh tracker per sequence, its keys checked against the engine's ReID model, at the
+                # sequence's frame rate (which ppdet reads from seqinfo.ini or the video)
+                tracker.in_mode(layer is not None).at_frame_rate(_frame_rate(original, self, dataloader, args, kwargs))
             if isinstance(self.dataset, MOTDetResultsDataset):
                 token = _dataset_reading_detections.set(self.dataset)
                 undo.callback(_dataset_reading_detections.reset, token)
             return original(self, dataloader, *args, **kwargs)
     return eval_seq_sde
+
+
+def _frame_rate(original, engine, dataloader, args, kwargs):
+    return inspect.signature(original).bind(engine, dataloader, *args, **kwargs).arguments.get('frame_rate', 30)
 
 
 @contextlib.contextmanager

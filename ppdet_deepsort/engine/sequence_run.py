@@ -154,7 +154,7 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
     Raises:
         Stopped: asked to stop before the end of a sequence that has one.
     """
-    tracker = pipeline.make_tracker()
+    tracker = pipeline.make_tracker().at_frame_rate(seq.frame_rate)
     draw = outputs.wants_frames and seq.has_pixels
     if outputs.wants_frames and not seq.has_pixels:
         logger.warning("{} has no frames (no img1/ or video): nothing to draw".format(seq.name))

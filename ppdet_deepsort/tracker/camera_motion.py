@@ -1,34 +1,40 @@
-"""Camera-motion compensation (BoT-SORT's sparse optical flow variant), for moving cameras only.
+"""Camera-motion compensation, for moving cameras: the key ``camera_motion``.
 
 When the camera pans or walks, every track's predicted box is off by the image motion, and the Kalman filter
-cannot know it. Estimating that motion from the frames (corners tracked by pyramidal Lucas-Kanade between
-consecutive frames, a similarity transform fitted with RANSAC) and applying it to every track's state before
-matching puts the predictions back where the people are. On a static camera it only costs time and can add noise,
-so it is off unless asked (``camera_motion: true``): the tracker then compensates in ``predict(image)``.
+cannot know it. Estimating that motion and applying it to every track's state before matching puts the predictions
+back where the people are. Two estimates, each a :class:`Compensation` chosen once: from the frames (BoT-SORT's
+sparse optical flow, :class:`FrameFlow`: corners tracked by pyramidal Lucas-Kanade between consecutive frames, a
+similarity fitted with RANSAC; it needs the pixels and costs milliseconds), or from the detections themselves
+(:class:`.detection_motion.DetectionRegistration`: no pixels, well under a millisecond). :class:`StaticCamera`
+compensates nothing.
 """
 
 import cv2
 import numpy as np
 
-__all__ = ['CameraMotion', 'Compensation', 'StaticCamera', 'warp_states']
+from .detection_motion import DetectionRegistration
+
+__all__ = ['FrameFlow', 'Compensation', 'StaticCamera', 'warp_states', 'compensation']
 
 _IDENTITY = np.eye(2, 3)
 
 
-class CameraMotion:
-    """Estimates the 2 x 3 image warp from each frame to the next.
+class FrameFlow:
+    """Estimates the 2 x 3 image warp from each frame to the next, from the frames.
 
     Args:
         downscale (int): frames are shrunk by this factor before tracking corners (speed); the warp is given
             in full-resolution pixels.
     """
 
+    needs_frames = True
+
     def __init__(self, downscale=2):
         self.downscale = downscale
         self._previous = None
         self._corners = None
 
-    def __call__(self, image):
+    def __call__(self, tracks, image, frame):
         """The warp from the previous frame to ``image`` (BGR); the identity for the first frame or when too few
         corners can be followed (a cut, a blank frame)."""
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
@@ -51,17 +57,35 @@ class CameraMotion:
         return warp
 
 
-class Compensation:
-    """Moves a tracker's predicted tracks by the camera's motion since the last frame, estimated from the frames."""
+class FromDetections:
+    """The warp between the tracks seen in the last frame, as predicted, and the frame's strong detections
+    (:class:`.detection_motion.DetectionRegistration`); None on a frame without detections."""
+
+    needs_frames = False
 
     def __init__(self):
-        self.estimate = CameraMotion()
+        self.register = DetectionRegistration()
 
-    def __call__(self, tracks, image):
-        if image is None:
-            raise ValueError("camera_motion: the tracker needs each frame's image (predict(image)) to follow the "
-                             "camera")
-        warp = self.estimate(image)
+    def __call__(self, tracks, image, frame):
+        if frame is None:
+            return None
+        seen = np.flatnonzero(tracks.confirmed() & (tracks.time_since_update == 1))
+        return self.register(tracks.to_tlwh()[seen], frame.tlwh[frame.strong])
+
+
+class Compensation:
+    """Moves a tracker's predicted tracks by the camera's motion since the last frame, as ``estimate`` (tracks,
+    image or None, :class:`.association.FrameDetections` or None on a frame without detections) -> 2 x 3 warp or
+    None gives it."""
+
+    def __init__(self, estimate):
+        self.estimate = estimate
+        self.needs_frames = estimate.needs_frames
+
+    def __call__(self, tracks, image, frame):
+        warp = self.estimate(tracks, image, frame)
+        if warp is None:
+            return
         warp_states(tracks.mean, tracks.covariance, warp, tracks.form)
         warp_states(tracks.observed_mean, tracks.observed_covariance, warp, tracks.form)
         observed = np.concatenate([tracks.observation, np.zeros_like(tracks.observation)], axis=1)
@@ -72,8 +96,17 @@ class Compensation:
 class StaticCamera:
     """A camera that does not move: nothing to compensate."""
 
-    def __call__(self, tracks, image):
+    needs_frames = False
+
+    def __call__(self, tracks, image, frame):
         pass
+
+
+def compensation(camera_motion):
+    """The compensation for the key ``camera_motion``: 'none', 'detections' or 'frames'."""
+    if camera_motion == 'none':
+        return StaticCamera()
+    return Compensation(FrameFlow() if camera_motion == 'frames' else FromDetections())
 
 
 def warp_states(mean, covariance, warp, form):

@@ -14,14 +14,19 @@ Options from the trackers that followed it, each off by default, each a part cho
 
 * detection scores in two stages (ByteTrack): only detections scoring at least ``high_score_threshold``
   go through the stages above and start tracks; the others, down to ``low_score_threshold``, may only
-  continue tracks seen in the last frame, by IoU, after them (the stage :class:`.association.LowScoreMatching`);
+  continue tracks seen in the last frame, by IoU, after them (the stage :class:`.association.LowScoreMatching`),
+  the scores first raised by the tracks' overlap or not (:mod:`.score_split`);
 * recovery of lost tracks on their last observed box (the stage :class:`.association.ObservationRecovery`) and
   the re-update of their state (OC-SORT, :mod:`.reupdate`);
 * appearance as a moving average (StrongSORT, :mod:`.ema_appearance`), a cost mixing appearance with the
   Mahalanobis distance (:class:`.association.FusedAppearanceCost`), measurement noise scaled by detection
   confidence (NSA, :class:`.kalman_filter.NSAKalmanFilter`), and the (x, y, w, h) Kalman state (BoT-SORT,
   :data:`.kalman_filter.XYWH`);
-* camera-motion compensation for moving cameras (BoT-SORT, :mod:`.camera_motion`);
+* camera-motion compensation for moving cameras, from the frames (BoT-SORT) or from the detections themselves
+  (:mod:`.camera_motion`, :mod:`.detection_motion`);
+* which detections start tracks: a fixed score floor or one that follows the sequence's scores (:mod:`.birth`);
+* time in seconds: ``max_age`` and ``n_init`` counted at a reference frame rate and scaled to each sequence's
+  (:meth:`FastDeepSORTTracker.at_frame_rate`);
 * without embeddings, the cascade's cost without the Mahalanobis gate (SORT, ByteTrack,
   :class:`.association.UngatedIoUCost`) and with OC-SORT's momentum (:class:`.association.MomentumCost`), and the
   Kalman filter's velocity noise (:data:`.kalman_filter.NOISE`);
@@ -35,13 +40,15 @@ import numpy as np
 from ..boxes import from_tlwh, xyxy_to_tlwh
 from . import association as stages
 from .appearance import Appearance, NoAppearance
-from .camera_motion import Compensation, StaticCamera
+from .birth import QuantileBirth, ThresholdBirth
+from .camera_motion import compensation
 from .ema_appearance import EMAAppearance
 from .kalman_filter import NOISE, KalmanFilter, NSAKalmanFilter, PpdetKalmanFilter
 from .nn_matching import NearestNeighborDistanceMetric
 from .options import TrackerOptions, signature
 from .reid_policy import EmbedAll, OnDemand
 from .reupdate import reupdate
+from .score_split import BoostedSplit, ScoreSplit
 from .track import Reported
 from .tracker import Tracker
 
@@ -57,6 +64,7 @@ class FastDeepSORTTracker:
     def __init__(self, *args, **kwargs):
         self.options = TrackerOptions(*args, **kwargs)
         self._mode = None  # with appearance embeddings (True) or on motion alone (False), see in_mode
+        self._fps = None  # the sequence's frame rate, see at_frame_rate
         self.reset()
 
     __init__.__signature__ = signature()  # the keys ppdet reads: TrackerOptions' fields
@@ -76,10 +84,30 @@ class FastDeepSORTTracker:
         self.reset()
         return self
 
+    def at_frame_rate(self, fps):
+        """Track a sequence of ``fps`` frames a second: with ``reference_fps`` set, ``max_age``, ``n_init`` and
+        ``max_time_since_update`` are scaled to it (without, nothing changes). Forgets every track, as for a new
+        sequence; returns the tracker."""
+        if not fps > 0:
+            raise ValueError('at_frame_rate: expected a frame rate > 0, got {!r}'.format(fps))
+        self._fps = float(fps)
+        self.reset()
+        return self
+
+    @property
+    def frame_counts(self):
+        """(max_age, n_init, max_time_since_update) in frames at the sequence's frame rate (:meth:`at_frame_rate`)."""
+        o = self.options
+        if not o.reference_fps or self._fps is None:
+            return o.max_age, o.n_init, o.max_time_since_update
+        scale = self._fps / o.reference_fps
+        return (max(1, int(round(o.max_age * scale))), max(1, int(round(o.n_init * scale))),
+                int(o.max_time_since_update * scale + 0.5))
+
     @property
     def needs_frames(self):
-        """Whether :meth:`predict` needs each frame's image (camera-motion compensation)."""
-        return self.options.camera_motion
+        """Whether :meth:`predict` needs each frame's image (camera motion from the frames)."""
+        return self._camera.needs_frames
 
     @property
     def tracks(self):
@@ -95,12 +123,16 @@ class FastDeepSORTTracker:
                        NearestNeighborDistanceMetric(o.metric_type, o.matching_threshold, o.budget))
         # Thresholds at 0 are off: detection files with scores of -1 (no score) keep every detection.
         policy = OnDemand(o.reid_min_iou, o.reid_refresh) if o.reid_policy == 'on_demand' else EmbedAll()
+        self._max_age, n_init, self._report_age = self.frame_counts
+        floor = o.new_track_threshold if o.new_track_threshold > 0 else -np.inf
+        birth = QuantileBirth(floor, o.new_track_quantile) if o.new_track_quantile else ThresholdBirth(floor)
         self._tracker = Tracker(kalman_filter, self._associate, reupdate if o.observation_centric else _no_replay,
-                                o.n_init, o.max_age, o.new_track_threshold if o.new_track_threshold > 0 else -np.inf,
-                                policy)
+                                n_init, self._max_age, birth, policy)
         self._planned = None  # (detections, frame, plan) of embedding_needed, for the update that follows
-        self._strong_score = o.high_score_threshold if o.high_score_threshold > 0 else -np.inf
-        self._camera = Compensation() if o.camera_motion else StaticCamera()
+        self._split = (BoostedSplit if o.score_boost else ScoreSplit)(
+            o.high_score_threshold if o.high_score_threshold > 0 else -np.inf, o.low_score_threshold)
+        self._camera = compensation(o.camera_motion)
+        self._image, self._moved = None, True  # the frame predicted for, and whether the camera was followed
         self._measure = _ppdet_measurements if o.ppdet_compat else _Measurements(kalman_filter.form)
         self._shape_ok = _ShapeFilter(o.min_box_area, o.vertical_ratio)
         self._with_appearance = self._mode  # None: fixed by the first update, embeddings given or not
@@ -113,12 +145,12 @@ class FastDeepSORTTracker:
         if with_embeddings:
             cost = (stages.FusedAppearanceCost(self._model, o.motion_weight) if o.motion_weight else
                     stages.AppearanceCost(self._model))
-            cascade, appearance = first(cost, o.matching_threshold, o.max_age), Appearance(self._model)
+            cascade, appearance = first(cost, o.matching_threshold, self._max_age), Appearance(self._model)
         else:
             cost = stages.MotionIoUCost() if o.motion_gate else stages.UngatedIoUCost()
             if o.momentum_weight:
                 cost = stages.MomentumCost(cost, o.momentum_weight, o.motion_matching_threshold)
-            cascade, appearance = first(cost, o.motion_matching_threshold, o.max_age), NoAppearance()
+            cascade, appearance = first(cost, o.motion_matching_threshold, self._max_age), NoAppearance()
         association = [cascade, stages.IoUMatching(o.max_iou_distance)]
         if with_embeddings and o.reid_policy == 'on_demand':
             association.insert(0, stages.PlannedMatches())
@@ -130,9 +162,11 @@ class FastDeepSORTTracker:
 
     def predict(self, image=None):
         """Propagate all tracks one frame ahead. Call once per frame, before :meth:`update`; with
-        ``camera_motion`` give the frame's BGR image, by which the tracks are then moved as the camera moved."""
+        ``camera_motion: frames`` give the frame's BGR image. The tracks are moved as the camera moved once the
+        frame's detections are given (:meth:`embedding_needed` or :meth:`update`)."""
+        self._check_image(image)
         self._tracker.predict()
-        self._camera(self._tracker.tracks, image)
+        self._image, self._moved = image, False
         self._planned = None
 
     def coast(self, image=None):
@@ -140,8 +174,9 @@ class FastDeepSORTTracker:
         every track moves one frame ahead on its velocity (and with the camera, given ``image``) without ageing,
         and the tracks reported in the last frame are reported again at their predicted boxes. Returns them as
         :meth:`update` does."""
+        self._check_image(image)
         self._tracker.coast()
-        self._camera(self._tracker.tracks, image)
+        self._camera(self._tracker.tracks, image, None)
         self._planned = None
         tracks, rows = self._tracker.tracks, self._reported[0]
         self._reported = rows, tracks.to_tlwh()[rows]
@@ -150,9 +185,11 @@ class FastDeepSORTTracker:
     def embedding_ahead(self, scores):
         """Which detections (by their N scores) the next :meth:`update` reads embeddings of, where that can be known
         before the frame is tracked (``reid_policy: always``: those scoring at least ``high_score_threshold``), so
-        that a caller may embed them ahead, beside the tracker; None where it depends on the tracks (then ask
-        :meth:`embedding_needed`). Safe to call from another thread while the tracker works."""
-        return self._tracker.policy.ahead(np.asarray(scores, np.float64) >= self._strong_score)
+        that a caller may embed them ahead, beside the tracker; None where it depends on the tracks (``reid_policy:
+        on_demand``, ``score_boost``: then ask :meth:`embedding_needed`). Safe to call from another thread while the
+        tracker works."""
+        strong = self._split.ahead(np.asarray(scores, np.float64))
+        return None if strong is None else self._tracker.policy.ahead(strong)
 
     def embedding_needed(self, pred_dets):
         """After :meth:`predict`, before :meth:`update` with the same ``pred_dets``: which detections' embeddings that
@@ -164,6 +201,11 @@ class FastDeepSORTTracker:
         frame = self._frame(pred_dets)
         self._planned = pred_dets.copy(), frame, self._tracker.plan(frame)
         return self._planned[2].embed.copy()
+
+    def _check_image(self, image):
+        if image is None and self._camera.needs_frames:
+            raise ValueError("camera_motion: frames: the tracker needs each frame's image (predict(image)) to follow "
+                             "the camera")
 
     def update(self, pred_dets, pred_embs=None):
         """Associate one frame's detections and update the tracks.
@@ -192,7 +234,7 @@ class FastDeepSORTTracker:
         self._tracker.update(frame, plan)
         tracks = self._tracker.tracks
         tlwh = tracks.to_tlwh()
-        keep = tracks.confirmed() & (tracks.time_since_update <= self.options.max_time_since_update)
+        keep = tracks.confirmed() & (tracks.time_since_update <= self._report_age)
         keep &= self._shape_ok(tlwh)
         self._reported = np.flatnonzero(keep), tlwh[keep]
         return Reported(tracks, self._reported[0])
@@ -210,12 +252,17 @@ class FastDeepSORTTracker:
         return tracks.track_id[rows], tlwh, tracks.score[rows]
 
     def _frame(self, pred_dets):
-        """The detections as the stages see them (:class:`.association.FrameDetections`), embeddings not yet."""
+        """The detections as the stages see them (:class:`.association.FrameDetections`), embeddings not yet; the
+        tracks moved as the camera moved, the first time a frame is made after :meth:`predict`."""
         tlwh, measurements = self._measure(pred_dets[:, 2:6])
         scores = pred_dets[:, 1].astype(np.float64)
-        strong = scores >= self._strong_score
-        weak = np.flatnonzero(~strong & (scores >= self.options.low_score_threshold)).tolist()
-        return stages.FrameDetections(tlwh, measurements, scores, None, strong, weak)
+        # The camera is followed on the detections strong by their own scores, before any boost by the tracks.
+        frame = stages.FrameDetections(tlwh, measurements, scores, None, scores >= self._split.high, [])
+        if not self._moved:
+            self._camera(self._tracker.tracks, self._image, frame)
+            self._image, self._moved = None, True
+        frame.strong, frame.weak = self._split(scores, tlwh, self._tracker.tracks)
+        return frame
 
     @staticmethod
     def _check_dets(pred_dets):

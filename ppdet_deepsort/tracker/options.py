@@ -7,7 +7,7 @@ position. The first ten are ppdet's ``DeepSORTTracker`` keys; ``ppdet_compat`` f
 
 import dataclasses
 import inspect
-from typing import List, Literal
+from typing import List, Literal, Union
 
 from ..checks import check_types, require
 from ..errors import ConfigError
@@ -69,10 +69,13 @@ class TrackerOptions:
         nsa (bool): scale each detection's measurement noise by 1 - its score (NSA Kalman). Default False.
         kalman_state (str): 'xyah' (deep_sort: centre, aspect ratio, height) or 'xywh' (BoT-SORT: centre,
             width, height). Default 'xyah'.
-        camera_motion (bool): compensate camera motion estimated from the frames (BoT-SORT's sparse optical
-            flow, :mod:`.camera_motion`) before matching; the tools then read the frames even without a ReID
-            model, and the tracker needs each frame (``predict(image)``). For moving cameras; it costs time.
-            Default False.
+        camera_motion (str): compensate the camera's motion before matching (:mod:`.camera_motion`): 'detections'
+            estimates it from the detections themselves (the shift and zoom that bring the most tracks seen in the
+            last frame onto a detection at once, :mod:`.detection_motion`; no frames needed, so it works on saved
+            detections and in ppdet's engine, well under a millisecond a frame); 'frames' from the frames
+            (BoT-SORT's sparse optical flow; the tools then read the frames even without a ReID model, the tracker
+            needs each frame, ``predict(image)``, and it costs milliseconds); 'none'. true and false are read as
+            'frames' and 'none'. Default 'none'.
         motion_gate (bool): without embeddings, the cascade forbids pairs outside the chi-square 0.95 Mahalanobis
             gate (deep_sort); false leaves ``motion_matching_threshold`` alone to decide (SORT, ByteTrack), which
             holds when the camera moves faster than the Kalman filter's noise expects. Default True.
@@ -95,6 +98,18 @@ class TrackerOptions:
         reid_refresh (int): with ``reid_policy: on_demand``, a track matched without embedding has its detection
             embedded at least every this many matches (1: always, but sure pairs still matched on motion alone).
             Default 2.
+        reference_fps (float): the frame rate at which ``max_age``, ``n_init`` and ``max_time_since_update`` are
+            counted: each sequence scales them to its own frame rate (seqinfo.ini's frameRate, the video's, or
+            ``--frame_rate``), so that they are times (max_age 70 at reference_fps 30: 2.3 s, 16 frames at 7 fps;
+            max_time_since_update 1: 1 frame from 15 fps up, 0 below; n_init at least 1). 0 counts frames whatever
+            the frame rate (deep_sort, ppdet). Default 0.
+        new_track_quantile (float): a detection starts a track only when its score also reaches this quantile of
+            the scores of the sequence's last 2000 detections (each detector and scene has its own score habits,
+            so a fixed ``new_track_threshold`` fits one of them); 0 is off. Default 0.
+        score_boost (bool): before detections are split at ``high_score_threshold``, raise each score to its best
+            IoU with the predicted box of a confirmed track matched in the last frame (BoostTrack's confidence boost),
+            so that an occluded person's weak box near its track takes part in every stage (:mod:`.score_split`);
+            births still need the detection's own score. Default False.
     """
 
     input_size: List[int] = dataclasses.field(default_factory=lambda: [64, 192])
@@ -119,7 +134,7 @@ class TrackerOptions:
     motion_weight: float = 0.
     nsa: bool = False
     kalman_state: Literal['xyah', 'xywh'] = 'xyah'
-    camera_motion: bool = False
+    camera_motion: Union[bool, Literal['none', 'detections', 'frames']] = 'none'
     motion_gate: bool = True
     velocity_noise: float = VELOCITY_NOISE
     momentum_weight: float = 0.
@@ -127,6 +142,9 @@ class TrackerOptions:
     reid_policy: Literal['always', 'on_demand'] = 'always'
     reid_min_iou: float = 0.7
     reid_refresh: int = 2
+    reference_fps: float = 0.
+    new_track_quantile: float = 0.
+    score_boost: bool = False
 
     def __post_init__(self):
         name = 'FastDeepSORTTracker'
@@ -153,6 +171,12 @@ class TrackerOptions:
         require(name, 'motion_weight', 0 <= self.motion_weight <= 1, 'a value in [0, 1]', self.motion_weight)
         require(name, 'appearance', self.appearance == 'gallery' or self.metric_type == 'cosine',
                 "'gallery' with metric_type euclidean (the moving average is cosine only)", self.appearance)
+        require(name, 'reference_fps', self.reference_fps >= 0, 'a frame rate >= 0 (0: counts in frames)',
+                self.reference_fps)
+        require(name, 'new_track_quantile', 0 <= self.new_track_quantile < 1, 'a value in [0, 1)',
+                self.new_track_quantile)
+        if isinstance(self.camera_motion, bool):  # the key was a switch for the frames' compensation
+            object.__setattr__(self, 'camera_motion', 'frames' if self.camera_motion else 'none')
         changed = self.changed_beyond_ppdet()
         require(name, 'ppdet_compat', not (self.ppdet_compat and changed),
                 "false when options beyond ppdet's are set ({})".format(', '.join(changed)), self.ppdet_compat)

@@ -25,13 +25,13 @@ class Tracker:
             (:func:`.reupdate.reupdate`, or nothing).
         n_init (int): consecutive matches before a track is confirmed.
         max_age (int): frames a confirmed track may miss before it is deleted.
-        new_track_score (float): the lowest score of a detection that starts a track.
+        birth: (scores, unmatched detections) -> the detections that start tracks (:mod:`.birth`).
         policy: which detections need embeddings and which pairs are sure without them (:mod:`.reid_policy`).
     """
 
-    def __init__(self, kf, associate, replay, n_init, max_age, new_track_score, policy):
-        self.kf, self.replay, self.policy = kf, replay, policy
-        self.n_init, self.max_age, self.new_track_score = n_init, max_age, new_track_score
+    def __init__(self, kf, associate, replay, n_init, max_age, birth, policy):
+        self.kf, self.replay, self.policy, self.birth = kf, replay, policy, birth
+        self.n_init, self.max_age = n_init, max_age
         self._associate = associate
         self.stages = self.appearance = None
         self.tracks = Tracks(kf.form)
@@ -65,7 +65,7 @@ class Tracker:
         self.replay(self.kf, tracks, rows, measured)
         tracks.update(self.kf, rows, measured, frame.scores[dets], self.n_init)
         tracks.mark_missed(np.array(association.unmatched_tracks, np.int64), self.max_age)
-        starts = [d for d in association.unmatched_dets if frame.scores[d] >= self.new_track_score]
+        starts = self.birth(frame.scores, association.unmatched_dets)
         new_ids = self._initiate_tracks(frame, starts)
         # Weak detections' crops (occluded, blurred) stay out of the appearance model, and so do the detections
         # the plan left unembedded.
