@@ -26,8 +26,9 @@ import yaml
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
-from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402  (first: it quiets ppdet's import)
+import ppdet_deepsort.adapter  # noqa: E402,F401  (first: it quiets ppdet's import, which prints on stdout)
 from ppdet.modeling.mot.tracker import DeepSORTTracker  # noqa: E402
+from ppdet_deepsort.tracker import FastDeepSORTTracker  # noqa: E402
 
 
 def make_scene(n_people, n_frames, emb_dim, seed=0, width=1920, height=1080):

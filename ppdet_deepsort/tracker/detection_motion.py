@@ -4,11 +4,12 @@ ppdet's engine and in the exported runner, where image-based compensation (:mod:
 When the camera moves, every track's predicted box is off by about the same shift (and zoom), while people walking
 are off each their own way. So the shift that brings the most predicted boxes onto a detection at once is the
 camera's: each (track, detection) pair of similar size nearby proposes its own offset as the shift, every proposal
-counts the tracks it brings within a fraction of their height of a detection, and the best proposal's tracks fit a
-similarity (one scale about the image, a translation) by least squares, held near no zoom unless the tracks spread
-enough to show one. The identity competes on the same count: when it brings as many tracks home (a static camera, or
-one already followed by the Kalman velocities), nothing moves. Only tracks matched in the last frame take part, as
-their predictions are the sharpest, and only detections that may start tracks.
+counts the tracks it brings within a fraction of their height of a detection (the identity competes and wins ties),
+and the best proposal's pairs fit a similarity (one scale, a translation) by least squares, held near no zoom unless
+the tracks spread enough to show one. The fit moves the tracks only when it explains the pairs significantly better
+than standing still (an F test of its three parameters): on a static camera, or one the Kalman velocities already
+follow, people's own steps agree on no motion and nothing moves. Only tracks matched in the last frame take part, as
+their predictions are the sharpest, and only detections strong by their own score.
 """
 
 import numpy as np
@@ -27,16 +28,19 @@ class DetectionRegistration:
         size_ratio (float): the largest ratio between the heights of a track and a detection that may pair.
         significance (float): how many times better than the pairs' own scatter the motion must explain them (the
             F statistic of its three parameters; 10 is about the 1 % level for a handful of pairs).
+        max_proposals (int): at most this many pairs, evenly spread, propose shifts (a crowd of 30 has about 150
+            pairs; each proposal is checked against all of them, so the cost grows with their product).
     """
 
-    def __init__(self, min_pairs=3, tolerance=0.2, reach=1.5, size_ratio=1.3, significance=10.):
+    def __init__(self, min_pairs=3, tolerance=0.2, reach=1.5, size_ratio=1.3, significance=10., max_proposals=128):
         self.min_pairs, self.tolerance, self.reach, self.size_ratio = min_pairs, tolerance, reach, size_ratio
-        self.significance = significance
+        self.significance, self.max_proposals = significance, max_proposals
 
     def __call__(self, track_tlwh, det_tlwh):
         """The 2 x 3 warp (scale and translation) taking the tracks' predicted boxes (N x 4, tlwh) to where the
-        detections (M x 4) say they are, or None: too few tracks agree, or no motion brings more of them home than
-        standing still."""
+        detections (M x 4) say they are, or None: too few tracks agree, or the motion explains them no better than
+        their own steps."""
+        track_tlwh, det_tlwh = track_tlwh[track_tlwh[:, 3] > 0], det_tlwh[det_tlwh[:, 3] > 0]
         if len(track_tlwh) < self.min_pairs or len(det_tlwh) < self.min_pairs:
             return None
         track_centre = track_tlwh[:, :2] + track_tlwh[:, 2:] / 2
@@ -44,22 +48,26 @@ class DetectionRegistration:
         height = track_tlwh[:, 3]
         offset = det_centre[None] - track_centre[:, None]  # N x M x 2
         ratio = det_tlwh[None, :, 3] / height[:, None]
-        near = np.hypot(offset[..., 0], offset[..., 1]) < self.reach * height[:, None]
+        near = offset[..., 0] ** 2 + offset[..., 1] ** 2 < (self.reach * height[:, None]) ** 2
         pairs = near & (ratio < self.size_ratio) & (ratio > 1 / self.size_ratio)
         rows, cols = np.nonzero(pairs)
         if len(np.unique(rows)) < self.min_pairs:
             return None
-        shifts = np.concatenate([np.zeros((1, 2)), offset[rows, cols]])  # the identity first: it wins ties
-        # Proposal k brings track i home when some pair (i, j) lies within tolerance of it.
-        apart = shifts[:, None, :] - offset[rows, cols][None]
-        home = np.hypot(apart[..., 0], apart[..., 1]) < self.tolerance * height[rows][None]
-        tracks_home = (home.astype(np.float32) @ (rows[:, None] == np.arange(len(height))).astype(np.float32)) > 0
-        counts = tracks_home.sum(1)
+        proposed = offset[rows, cols]
+        if len(proposed) > self.max_proposals:  # evenly over the tracks, whose pairs come in order
+            proposed = proposed[np.linspace(0, len(proposed) - 1, self.max_proposals).astype(np.int64)]
+        shifts = np.concatenate([np.zeros((1, 2)), proposed])  # the identity first: it wins ties
+        # Proposal k brings track i home when some pair (i, j) lies within tolerance of it (np.nonzero gives the
+        # pairs track by track).
+        paired = offset[rows, cols]
+        dx, dy = shifts[:, :1] - paired[:, 0], shifts[:, 1:] - paired[:, 1]  # proposals x pairs
+        home = dx * dx + dy * dy < (self.tolerance * height[rows]) ** 2
+        counts = np.logical_or.reduceat(home, np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]), axis=1).sum(1)
         best = int(np.argmax(counts))
         if counts[best] < self.min_pairs:
             return None
         # Each track brought home by the best proposal, with the detection nearest to where it puts it.
-        distance = np.where(home[best], np.hypot(*(offset[rows, cols] - shifts[best]).T), np.inf)
+        distance = np.where(home[best], np.hypot(*(paired - shifts[best]).T), np.inf)
         order = np.lexsort((distance, rows))
         first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
         first = first[np.isfinite(distance[first])]
