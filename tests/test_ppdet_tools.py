@@ -4,6 +4,7 @@ export_model.py, train.py and eval.py on real frames and detections, each in a f
 compared with the project's own tools'."""
 
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -186,15 +187,20 @@ def test_infer_mot_and_the_exported_reid_model_track_a_video_as_the_project_tool
     folder, cfg = pets_sequence
     video = str(folder / 'data' / 'walk' / 'walk.avi')
     common = ['-c', cfg, '--video_file', video, '--det_results_dir', str(folder / 'dets')]
+    counting = ['--do_entrance_counting', '--region_type', 'vertical', '--secs_interval', '3']  # PP-Tracking's
     host('infer_mot.py', *common, '--draw_threshold', '0', '--output_dir', str(tmp_path / 'host'))
-    run_tool('tools/infer_mot.py', *common, '--output_dir', str(tmp_path / 'project'))
+    run_tool('tools/infer_mot.py', *common, *counting, '--output_dir', str(tmp_path / 'project'))
     project = results(tmp_path / 'project' / 'mot_results' / 'walk.txt')
     assert_same_tracks(results(tmp_path / 'host' / 'mot_results' / 'walk.txt'), project, 2.)
     proc = host('export_model.py', '-c', cfg, '--output_dir', str(tmp_path / 'inference'))
     assert "Exported OSNetEmbedding (input 'crops' [None, 3, 256, 128])" in proc.stdout
     run_tool('deploy/python/mot_sde_infer.py', '--reid_model_dir', str(tmp_path / 'inference' / 'osnet'),
-             '--det_results_dir', str(folder / 'dets'), '--video_file', video, '--output_dir', str(tmp_path / 'deploy'))
+             '--det_results_dir', str(folder / 'dets'), '--video_file', video, '--output_dir', str(tmp_path / 'deploy'),
+             *counting)
     assert_same_tracks(results(tmp_path / 'deploy' / 'mot_results' / 'walk.txt'), project, 0.)
+    counts = [json.loads((tmp_path / run / 'mot_counts' / 'walk.json').read_text()) for run in ('project', 'deploy')]
+    assert counts[0] == counts[1] and counts[0]['secs_interval'] == 3
+    assert sum(counts[0]['totals']['entrance'].values()) > 0
 
 
 RANDOM_WEIGHTS = """

@@ -17,8 +17,9 @@ import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's compon
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
 from ppdet_deepsort.engine.models import runner_for  # noqa: E402
-from ppdet_deepsort.adapter.cli import (ArgsParser, add_convention_flag, add_resume_flag, add_scaled_flag,  # noqa: E402
-                                      load_cfg, prepare_output_dir, run_tool, set_device)
+from ppdet_deepsort.adapter.cli import (ArgsParser, add_convention_flag, add_counting_flags,  # noqa: E402
+                                        add_resume_flag, add_scaled_flag, counting_flags, load_cfg,
+                                        prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('eval_mot')
 
@@ -33,6 +34,7 @@ def parse_args():
     parser.add_argument('--save_videos', action='store_true', help='Save an annotated video per sequence.')
     parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
     add_scaled_flag(parser)
+    add_counting_flags(parser)
     add_convention_flag(parser)
     return parser.parse_args()
 
@@ -43,7 +45,7 @@ def main():
     if FLAGS.show_image:
         logger.warning("--show_image is not supported (no display); use --save_images or --save_videos")
     spec = run_spec(cfg, 'eval', FLAGS.det_results_dir, use_gpu=set_device(cfg.get('use_gpu', False)),
-                    scaled_flag=FLAGS.scaled)
+                    scaled_flag=FLAGS.scaled, counting_flags=counting_flags(FLAGS))
     prepare_output_dir(FLAGS.output_dir)
     runner = runner_for(spec, REGISTRY)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,

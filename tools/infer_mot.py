@@ -25,8 +25,9 @@ import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's compon
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import VIDEO_EXTS  # noqa: E402
 from ppdet_deepsort.errors import ConfigError, SequenceError  # noqa: E402
-from ppdet_deepsort.adapter.cli import (ArgsParser, add_resume_flag, add_scaled_flag, load_cfg,  # noqa: E402
-                                        prepare_output_dir, run_tool, set_device)
+from ppdet_deepsort.adapter.cli import (ArgsParser, add_counting_flags, add_resume_flag,  # noqa: E402
+                                        add_scaled_flag, counting_flags, load_cfg, prepare_output_dir,
+                                        run_tool, set_device)
 from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
 from ppdet_deepsort.engine.models import runner_for  # noqa: E402
 from ppdet_deepsort.engine.spec import Sources  # noqa: E402
@@ -54,6 +55,7 @@ def parse_args():
     parser.add_argument('--draw_threshold', type=float, default=0.5,
                         help='Tracks whose last detection scored below this are not drawn (they stay in the results).')
     add_scaled_flag(parser)
+    add_counting_flags(parser)
     return parser.parse_args()
 
 
@@ -75,7 +77,7 @@ def main():
     else:
         sources = Sources(tuple(FLAGS.video_file or ()), FLAGS.camera, FLAGS.image_dir, FLAGS.frame_rate)
     spec = run_spec(cfg, 'test', FLAGS.det_results_dir, sources, use_gpu=set_device(cfg.get('use_gpu', False)),
-                    scaled_flag=FLAGS.scaled)
+                    scaled_flag=FLAGS.scaled, counting_flags=counting_flags(FLAGS))
     prepare_output_dir(FLAGS.output_dir)
     runner = runner_for(spec, REGISTRY)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,

@@ -19,7 +19,7 @@ from ..errors import ConfigError, PluginError
 logger = logging.getLogger(__name__)
 
 __all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool',
-           'add_scaled_flag', 'add_convention_flag']
+           'add_scaled_flag', 'add_convention_flag', 'add_counting_flags', 'counting_flags']
 
 
 def load_cfg(config, opts, builds=()):
@@ -169,6 +169,32 @@ def add_resume_flag(parser):
                         help='Do not track again a sequence or video whose result file in --output_dir is complete '
                              'for the same settings, weights and inputs (mot_manifests/{seq}.json says so); '
                              'every other one is tracked, and the log says why.')
+
+
+def add_counting_flags(parser):
+    """PP-Tracking's counting flags (deploy/pptracking/python/mot_utils.py), with its names and meanings; each given
+    flag overrides the config's top-level key of the same name (:class:`ppdet_deepsort.engine.spec.Counting`)."""
+    parser.add_argument('--do_entrance_counting', action='store_true', default=None,
+                        help='Count the tracks crossing the entrance line (region_type), in and out.')
+    parser.add_argument('--do_break_in_counting', action='store_true', default=None,
+                        help='Count the tracks entering the area --region_polygon.')
+    parser.add_argument('--region_type', choices=('horizontal', 'vertical', 'custom'), default=None,
+                        help="The entrance line: horizontal (the frame's middle, in = moving down), vertical (in = "
+                             "moving right), custom (--region_polygon x0 y0 x1 y1; in = onto its right-hand side).")
+    parser.add_argument('--region_polygon', nargs='+', type=int, default=None,
+                        help='Points x0 y0 x1 y1 ... (pixels): a custom entrance line (two) or the break-in area '
+                             '(three or more corners, in order).')
+    parser.add_argument('--secs_interval', type=float, default=None,
+                        help='Counting interval in seconds (mot_counts/{seq}.csv has a row per interval).')
+    parser.add_argument('--draw_center_traj', action='store_true', default=None,
+                        help="Draw each track's whole path on the annotated frames.")
+
+
+def counting_flags(flags):
+    """The counting flags given on the command line, as {key: value}."""
+    names = ('do_entrance_counting', 'do_break_in_counting', 'region_type', 'region_polygon', 'secs_interval',
+             'draw_center_traj')
+    return {name: getattr(flags, name) for name in names if getattr(flags, name, None) is not None}
 
 
 def add_convention_flag(parser):

@@ -23,7 +23,8 @@ import paddle
 from ..engine import manifest
 from ..engine.manifest import digest_file
 from ..export.bundle import DetectorBundle, ReIDBundle
-from ..engine.spec import DatasetSpec, DetectionFilter, ModelSpec, PostProcess, RunSpec, Schedule, Sources
+from ..engine.spec import (Counting, DatasetSpec, DetectionFilter, ModelSpec, PostProcess, RunSpec, Schedule,
+                           Sources)
 from ..errors import ConfigError
 from ..inference import RuntimeOptions
 from ..inference.backends import model_files
@@ -56,11 +57,13 @@ class Registry:
 REGISTRY = Registry()
 
 
-def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=None, scaled_flag=None):
+def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=None, scaled_flag=None,
+             counting_flags=None):
     """The :class:`RunSpec` of a loaded DeepSORT config (``cfg``, as ppdet's ``load_config`` and the ``-o`` overrides
     left it) and the tool's flags: ``det_results_dir`` (``--det_results_dir``, '' keeps the config's), ``sources``
-    (``--video_file`` ...), ``use_gpu`` (None keeps the config's) and ``scaled_flag`` (``--scaled``, checked
-    against the detector's post-process). Every part is checked here, before any model loads."""
+    (``--video_file`` ...), ``use_gpu`` (None keeps the config's), ``scaled_flag`` (``--scaled``, checked
+    against the detector's post-process) and ``counting_flags`` (PP-Tracking's counting flags given, over the config's
+    keys of the same names). Every part is checked here, before any model loads."""
     if cfg.get('architecture') != 'DeepSORT' or not isinstance(cfg.get('DeepSORT'), dict):
         raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {{detector, reid, tracker}} section, "
                           "got {!r}".format(cfg.get('architecture')))
@@ -91,7 +94,7 @@ def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=No
     return RunSpec(mode, tracker.options, reid, detector, runtime,
                    DatasetSpec(keys, sources), top_level(cfg, PostProcess),
                    top_level(cfg, DetectionFilter) if detector is not None else DetectionFilter(),
-                   top_level(cfg, Schedule))
+                   top_level(cfg, Schedule), dataclasses.replace(top_level(cfg, Counting), **(counting_flags or {})))
 
 
 def _model(name, keys, weights, weights_key):
@@ -114,11 +117,12 @@ def _detector(cfg, name, mode, scaled_flag):
 
 
 def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runtime, threshold=None,
-                      scaled_flag=None, reconnect_tries=3, det_interval=1):
+                      scaled_flag=None, reconnect_tries=3, det_interval=1, counting=Counting()):
     """The :class:`RunSpec` of the exported-model runner (PaddleDetection's deploy/python/mot_sde_infer.py flags):
     the ReID model and every tracker key from ``reid_model_dir/infer_cfg.yml``, the detector from
     ``model_dir/infer_cfg.yml`` (or saved detections in ``det_results_dir``), how they run (``runtime``), the
-    detector's score ``threshold`` (None keeps the export's), and detections on every ``det_interval``-th frame."""
+    detector's score ``threshold`` (None keeps the export's), detections on every ``det_interval``-th frame, and
+    the ``counting`` (:class:`Counting`) PP-Tracking's flags ask for."""
     bundle = ReIDBundle.read(reid_model_dir)
     tracker_keys = dict(bundle.tracker)
     if bundle.tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
@@ -137,7 +141,7 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
         detector = _export(model_dir, {'sample_transforms': det.sample_transforms, 'scaled': det.scaled})
     dataset = DatasetSpec({'det_results_dir': det_results_dir, 'reconnect_tries': reconnect_tries}, sources)
     return RunSpec('test', tracker, reid, detector, runtime, dataset, detection_filter=detection_filter,
-                   schedule=Schedule(det_interval))
+                   schedule=Schedule(det_interval), counting=counting)
 
 
 def _export(folder, keys):

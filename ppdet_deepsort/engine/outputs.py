@@ -5,6 +5,8 @@
     {output_dir}/mot_outputs/{seq}_vis.mp4        annotated video (--save_videos)
     {output_dir}/mot_manifests/{seq}.json         what the results were computed from (written by the runner,
                                                   read by --resume, see :mod:`.manifest`)
+    {output_dir}/mot_counts/{seq}.json, .csv       counts across lines and into areas (with counting on, see
+                                                  :mod:`ppdet_deepsort.counting`)
 
 The results file appears only when the sequence finished, complete (written atomically). When it fails,
 what was tracked is kept as ``{seq}.txt.partial`` and ``{seq}_vis.partial.mp4`` instead, so nothing is
@@ -16,6 +18,7 @@ naming the file; :meth:`SequenceOutputs.discard` then removes what was half writ
 """
 
 import contextlib
+import copy
 import logging
 import os
 import resource
@@ -27,7 +30,7 @@ import numpy as np
 
 from ..errors import OutputError
 from ..utils.atomic import atomic_write, output_error
-from ..utils.visualize import TrackDrawer
+from ..utils.visualize import TrackDrawer, draw_regions
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +63,18 @@ def _why_not_written(path):
 class SequenceOutputs:
     """Collects one sequence's tracks and annotated frames; :meth:`commit`, :meth:`abort` or :meth:`discard` at
     the end. ``flush_interval`` (seconds, or None): a thread appends the results to ``{seq}.txt.partial`` that
-    often (for live streams)."""
+    often (for live streams), and rewrites the counts. ``counter`` (a :class:`ppdet_deepsort.counting.Counter`, or
+    None) counts the reported tracks; its counts are written with the results and drawn on the frames."""
 
     def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30,
-                 flush_interval=None):
+                 flush_interval=None, counter=None):
         self.result_path = self.result_file(output_dir, seq_name)
         self.vis_dir = os.path.join(output_dir, 'mot_outputs', seq_name)
         self.video_path = os.path.join(output_dir, 'mot_outputs', seq_name + '_vis.mp4')
         self._video_tmp = os.path.join(output_dir, 'mot_outputs', '.' + seq_name + '_vis.tmp.mp4')
         self.save_images, self.save_videos = save_images, save_videos
+        self.counter = counter
+        self.count_paths = tuple(os.path.join(output_dir, 'mot_counts', seq_name + ext) for ext in ('.json', '.csv'))
         self.frame_rate = frame_rate
         self.by_frame = {}  # frame id -> (ids, tlwh, scores) of the reported tracks
         self._drawer = TrackDrawer(trail) if save_images or save_videos else None
@@ -76,8 +82,9 @@ class SequenceOutputs:
         self._video_frames, self._video_size = 0, -1
         self._lock = threading.Lock()  # by_frame and the frames not yet flushed, shared with the flushing thread
         self._pending, self._flush_error, self._flusher = [], None, None
-        for folder in [os.path.dirname(self.result_path)] + [self.vis_dir] * save_images + \
-                [os.path.dirname(self.video_path)] * save_videos:
+        folders = [os.path.dirname(self.result_path)] + [self.vis_dir] * save_images + \
+            [os.path.dirname(self.video_path)] * save_videos + [os.path.dirname(self.count_paths[0])] * bool(counter)
+        for folder in folders:
             try:
                 os.makedirs(folder, exist_ok=True)
             except OSError as e:
@@ -118,6 +125,8 @@ class SequenceOutputs:
         with self._lock:
             self.by_frame[frame_id] = tracks
             self._pending.append(frame_id)
+            if self.counter is not None:
+                self.counter.add(frame_id, tracks[0], tracks[1])
 
     def _flush_every(self, interval):
         appended = False
@@ -125,13 +134,19 @@ class SequenceOutputs:
             with self._lock:
                 lines = list(_lines(self.by_frame, self._pending))
                 self._pending = []
+                counts = None if self.counter is None else copy.deepcopy(self.counter)
             try:
                 with open(self.partial_path, 'a' if appended else 'w') as f:
                     f.writelines(lines)
                     f.flush()
                     os.fsync(f.fileno())
+                if counts is not None:
+                    counts.write(*self.count_paths)
             except OSError as e:
                 self._flush_error = output_error(self.partial_path, e)
+                return
+            except OutputError as e:  # the counts' own write, which names its file
+                self._flush_error = e
                 return
             appended = True
 
@@ -144,6 +159,10 @@ class SequenceOutputs:
         """Save the frame annotated with the given tracks (as image and/or video frame); ``predicted``: a frame
         without detections, its boxes the tracks' predictions."""
         annotated = self._drawer.draw(image, frame_id, ids, tlwhs, scores, fps=fps, predicted=predicted)
+        if self.counter is not None:
+            with self._lock:
+                regions, lines = list(self.counter.regions.values()), self.counter.lines()
+            draw_regions(annotated, regions, lines)
         if self.save_images:
             path = os.path.join(self.vis_dir, '{:05d}.jpg'.format(frame_id - 1))
             # Encoded here and written by Python, not cv2.imwrite, which says only False when the disk is full.
@@ -177,6 +196,9 @@ class SequenceOutputs:
             if video:
                 self._close_video()
             write_mot_results(self.result_path, self.by_frame)
+            if self.counter is not None:
+                self.counter.write(*self.count_paths)
+                logger.info("Counts saved in {} ({})".format(self.count_paths[0], '; '.join(self.counter.lines())))
             for stale in (self.partial_path, self._partial_video):  # this run's flushes, or an earlier run's
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(stale)

@@ -15,11 +15,14 @@ from .evaluation import evaluate_results
 from .outputs import SequenceOutputs
 from .plan import Outcome, RunPlan
 from .sequence_run import Pipeline, Stopped, speed_summary, track_sequence
+from .spec import Counting
 from .stop import RunStop
 
 logger = logging.getLogger(__name__)
 
 __all__ = ['SDERunner']
+
+TRAIL_ALL = 1 << 30  # draw_center_traj: the whole of each track's path
 
 
 class SDERunner:
@@ -45,10 +48,12 @@ class SDERunner:
         det_interval (int): detections on every this many frames; the tracks coast between (:class:`.Pipeline`).
         reid_batch_frames (int): frames of a file whose crops are embedded in one batch, where the tracker says
             ahead which it reads (:class:`.Pipeline`).
+        counting (Counting): the counting lines and areas (:class:`.spec.Counting`); the counts of each sequence are
+            written beside its results and drawn on its annotated frames.
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
-                 read_ahead=4, digest='', flush_interval=5., det_interval=1, reid_batch_frames=1):
+                 read_ahead=4, digest='', flush_interval=5., det_interval=1, reid_batch_frames=1, counting=Counting()):
         self.dataset = dataset
         self.pipeline = Pipeline(make_tracker, embedder, detector, det_interval, reid_batch_frames)
         self.mode = mode
@@ -56,6 +61,7 @@ class SDERunner:
         self.read_ahead = read_ahead
         self.flush_interval = flush_interval
         self.run_digest = digest
+        self.counting = counting
 
     @property
     def embedder(self):
@@ -107,7 +113,9 @@ class SDERunner:
                 return
             logger.info("{} sequence: {}".format('Evaluate' if self.mode == 'eval' else 'Track', name))
             outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos,
-                                      flush_interval=self.flush_interval if seq.is_live else None)
+                                      trail=TRAIL_ALL if self.counting.draw_center_traj else 30,
+                                      flush_interval=self.flush_interval if seq.is_live else None,
+                                      counter=self.counting.counter(seq))
             stats[name] = track_sequence(seq, self.dataset, self.pipeline, outputs, stop, draw_threshold,
                                          self.read_ahead, self.interpolation)
             outputs.commit()

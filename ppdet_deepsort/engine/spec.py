@@ -6,20 +6,24 @@ PaddleDetection's flags. Nothing below the tools reads ppdet's config: the runne
 built from the spec, and ``--resume`` compares the spec's :meth:`RunSpec.digest`, in every tool alike.
 
 The top-level config keys a run reads are the fields of :class:`RuntimeOptions`, :class:`PostProcess`,
-:class:`DetectionFilter`, :class:`Schedule` and :data:`WEIGHTS_KEYS` (:data:`TOP_LEVEL_KEYS`): a config or an ``-o``
-may set them, and no other top-level key a run does not read.
+:class:`DetectionFilter`, :class:`Schedule`, :class:`Counting` and :data:`WEIGHTS_KEYS` (:data:`TOP_LEVEL_KEYS`): a
+config or an ``-o`` may set them, and no other top-level key a run does not read.
 """
 
 import dataclasses
-from typing import List, Optional, Tuple
+from typing import List, Literal, Optional, Tuple
+
+import numpy as np
 
 from ..checks import check_types, require
+from ..counting import Counter, Line, Polygon
 from ..data import MOTSequences
+from ..errors import SequenceError
 from ..inference.options import RuntimeOptions
 from ..tracker.options import TrackerOptions
 from . import manifest
 
-__all__ = ['RunSpec', 'ModelSpec', 'DatasetSpec', 'Sources', 'PostProcess', 'DetectionFilter', 'Schedule',
+__all__ = ['RunSpec', 'ModelSpec', 'DatasetSpec', 'Sources', 'PostProcess', 'DetectionFilter', 'Schedule', 'Counting',
            'TOP_LEVEL_KEYS',
            'WEIGHTS_KEYS']
 
@@ -93,7 +97,78 @@ class Schedule:
         require('config', 'det_interval', self.det_interval >= 1, 'a number of frames >= 1', self.det_interval)
 
 
-TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter, Schedule)
+@dataclasses.dataclass(frozen=True)
+class Counting:
+    """Counting people across a line or into an area, as PP-Tracking does (top-level keys, and the tools' flags of
+    the same names). Each track counts by the path of its feet (its box's bottom centre), once per crossing: it must
+    pass the boundary by a tenth of its height to change side (:mod:`ppdet_deepsort.counting`). Counts go to
+    ``{output_dir}/mot_counts/{seq}.json`` and ``.csv`` (per interval and in total) and on the annotated video.
+
+    Args:
+        do_entrance_counting (bool): count the tracks crossing the entrance line, in and out. Default False.
+        do_break_in_counting (bool): count the tracks entering the area ``region_polygon``. Default False.
+        region_type (str): the entrance line: 'horizontal' (across the frame's middle; in = moving down),
+            'vertical' (down the middle; in = moving right) or 'custom' (``region_polygon``: two points x0, y0, x1, y1
+            for a line, in = onto its right-hand side walking from the first to the second; three or more for the
+            break-in area). Default 'horizontal'.
+        region_polygon (list[int]): the custom line's two points or the area's corners, x0, y0, x1, y1, ...
+            (pixels). Default [].
+        secs_interval (float): the counting interval in seconds (per-interval rows; also the distinct ids seen in
+            each). Default 2.
+        draw_center_traj (bool): draw each track's whole path on the annotated frames (else its last 30 frames).
+            Default False.
+    """
+
+    do_entrance_counting: bool = False
+    do_break_in_counting: bool = False
+    region_type: Literal['horizontal', 'vertical', 'custom'] = 'horizontal'
+    region_polygon: List[int] = dataclasses.field(default_factory=list)
+    secs_interval: float = 2.
+    draw_center_traj: bool = False
+
+    def __post_init__(self):
+        _check('config', self)
+        require('config', 'secs_interval', self.secs_interval > 0, 'seconds > 0', self.secs_interval)
+        points = len(self.region_polygon)
+        require('config', 'region_polygon', points % 2 == 0, 'x, y pairs (an even count)', self.region_polygon)
+        if self.do_entrance_counting and self.region_type == 'custom':
+            require('config', 'region_polygon', points == 4, "two points x0, y0, x1, y1 for the entrance line "
+                    "(region_type: custom)", self.region_polygon)
+        if self.do_break_in_counting:
+            require('config', 'region_polygon', points >= 6, 'at least three corners x0, y0, x1, y1, x2, y2 of the '
+                    'break-in area', self.region_polygon)
+            require('config', 'do_entrance_counting', not (self.do_entrance_counting and
+                                                           self.region_type == 'custom'),
+                    'false with do_break_in_counting (region_polygon is the area, so the entrance line cannot be '
+                    'custom)', self.do_entrance_counting)
+
+    @property
+    def active(self):
+        return self.do_entrance_counting or self.do_break_in_counting
+
+    def counter(self, seq):
+        """A :class:`ppdet_deepsort.counting.Counter` for ``seq`` (its frame rate and size), or None."""
+        if not self.active:
+            return None
+        regions = {}
+        if self.do_entrance_counting:
+            if self.region_type == 'custom':
+                start, end = self.region_polygon[:2], self.region_polygon[2:4]
+            else:
+                if seq.im_size is None:
+                    raise SequenceError("{}: a {} entrance line needs the frame size, which the sequence does not "
+                                        "give (no frames, no imWidth/imHeight in seqinfo.ini); set region_type: "
+                                        "custom and region_polygon".format(seq.name, self.region_type))
+                width, height = (float(v) for v in seq.im_size)
+                start, end = (((0, height / 2), (width, height / 2)) if self.region_type == 'horizontal' else
+                              ((width / 2, height), (width / 2, 0)))
+            regions['entrance'] = Line(start, end)
+        if self.do_break_in_counting:
+            regions['break_in'] = Polygon(np.reshape(self.region_polygon, (-1, 2)))
+        return Counter(regions, seq.frame_rate, self.secs_interval)
+
+
+TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter, Schedule, Counting)
                        for f in dataclasses.fields(cls)) + WEIGHTS_KEYS
 
 
@@ -171,6 +246,7 @@ class RunSpec:
         dataset (DatasetSpec): the sequences and their saved detections.
         post (PostProcess): offline post-processing and the live flush interval.
         schedule (Schedule): on which frames detections come.
+        counting (Counting): counting lines and areas (extra outputs: the results do not depend on them).
     """
 
     mode: str
@@ -182,6 +258,7 @@ class RunSpec:
     post: PostProcess = PostProcess()
     detection_filter: DetectionFilter = DetectionFilter()
     schedule: Schedule = Schedule()
+    counting: Counting = Counting()
 
     def __post_init__(self):
         require('run', 'mode', self.mode in ('eval', 'test'), "'eval' or 'test'", self.mode)

@@ -61,3 +61,28 @@ class TrackDrawer:
         cv2.putText(im, header, (6, th + 5), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, (255, 255, 255), thickness,
                     cv2.LINE_AA)
         return im
+
+
+def draw_regions(image, regions, lines):
+    """Draw counting lines and areas (``regions``: :mod:`ppdet_deepsort.counting` regions, each with ``points()``)
+    on ``image`` in place, and ``lines`` of text (their counts) under the frame's header."""
+    thickness = max(2, int(round(image.shape[1] / 500.)))
+    scale = max(0.5, image.shape[1] / 1600.)
+    for region in regions:
+        points = np.round(region.points()).astype(np.int32)
+        closed = len(points) > 2
+        cv2.polylines(image, [points], closed, (0, 0, 255), thickness, cv2.LINE_AA)
+        if not closed:  # the side that counts as in
+            start, end = points.astype(np.float64)
+            middle, direction = (start + end) / 2, end - start
+            normal = np.array([-direction[1], direction[0]]) / max(np.hypot(*direction), 1e-9)
+            tip = middle + normal * 12 * thickness
+            cv2.arrowedLine(image, tuple(int(v) for v in middle), tuple(int(v) for v in tip), (0, 0, 255), thickness,
+                            cv2.LINE_AA, tipLength=0.4)
+    (_, th), base = cv2.getTextSize('Ag', cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, thickness)
+    top = 2 * (th + base + 10)
+    for k, text in enumerate(lines):
+        y = top + k * (th + base + 8)
+        (tw, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, thickness)
+        cv2.rectangle(image, (0, y - th - 4), (tw + 12, y + base + 4), (0, 0, 0), -1)
+        cv2.putText(image, text, (6, y), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.7, (255, 255, 255), thickness, cv2.LINE_AA)
