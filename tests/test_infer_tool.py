@@ -39,6 +39,31 @@ def test_video_with_annotated_output(tmp_path, clip):
     assert 'FPS' in proc.stdout and 'evaluat' not in proc.stdout.lower()
 
 
+def test_csv_and_json_rows_are_the_mot_rows_with_time_class_and_state(tmp_path, clip):
+    """--save_format csv json: the rows of the MOTChallenge file, with each frame's time, the class, and whether the box
+    was matched (observed), the track's prediction (frames without detections here: det_interval 2) or filled in
+    by the offline interpolation."""
+    import csv
+    import json
+    out = tmp_path / 'out'
+    run_tool('tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--video_file',
+             str(clip / 'walk.avi'), '--det_results_dir', str(clip / 'dets'), '--output_dir', str(out),
+             '--save_format', 'csv', 'json', '-o', 'det_interval=2', 'interpolate_max_gap=10')
+    mot = np.loadtxt(out / 'mot_results' / 'walk.txt', delimiter=',')
+    rows = list(csv.DictReader(open(out / 'mot_results' / 'walk.csv')))
+    lines = [json.loads(line) for line in open(out / 'mot_results' / 'walk.jsonl')]
+    assert [dict(r, **{k: float(r[k]) for k in r if k != 'state'}) for r in rows] == [
+        dict(j, **{k: float(j[k]) for k in j if k != 'state'}) for j in lines]
+    table = np.array([[float(r[k]) for k in ('frame', 'id', 'x', 'y', 'w', 'h', 'score')] for r in rows])
+    np.testing.assert_allclose(table, mot[:, :7], atol=0.0051)
+    np.testing.assert_allclose([float(r['seconds']) for r in rows], (mot[:, 0] - 1) / 7, atol=0.001)  # 7 fps
+    states = {r['state'] for r in rows}
+    assert states == {'observed', 'predicted', 'interpolated'}
+    even = {r['state'] for r in rows if int(r['frame']) % 2 == 0}  # frames without detections
+    assert 'predicted' in even and 'observed' not in even
+    assert {r['class'] for r in rows} == {'0'}
+
+
 def test_image_folder(tmp_path):
     seq = 'MOT17-05-FRCNN'
     frames = tmp_path / seq

@@ -11,8 +11,8 @@ from conftest import PETS_DET, REPO
 
 PACKAGE = os.path.join(REPO, 'ppdet_deepsort')
 # The core, as modules or folders of ppdet_deepsort (everything else but adapter/ is the models' layer).
-CORE = ('__init__.py', 'boxes.py', 'errors.py', 'checks.py', 'tracker', 'metrics', 'data', 'utils/atomic.py',
-        'utils/visualize.py', 'engine/__init__.py', 'engine/outputs.py', 'engine/manifest.py',
+CORE = ('__init__.py', 'boxes.py', 'errors.py', 'checks.py', 'tracker', 'metrics', 'data', 'counting',
+        'utils/atomic.py', 'utils/visualize.py', 'engine/__init__.py', 'engine/outputs.py', 'engine/manifest.py',
         'engine/interpolation.py')
 
 

@@ -3,6 +3,7 @@ and stopped with SIGTERM keeps everything tracked up to then; a stream that stop
 frame; results are flushed while the stream runs."""
 
 import pytest
+import json
 import os
 import signal
 import subprocess
@@ -20,10 +21,11 @@ VIDEO = os.path.join(PETS_SEQ, 'PETS09-S2L1.avi')
 NAME = 'PETS09-S2L1'  # the stream's name, from its address: its detections are {det_results_dir}/PETS09-S2L1.txt
 
 
-def infer(source_args, out, *overrides, video=True):
+def infer(source_args, out, *overrides, video=True, flags=()):
+    # One frame rate for the file and the stream (whose server announces none): the tracker's times depend on it.
     return ['tools/infer_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', *source_args,
-            '--det_results_dir', os.path.dirname(PETS_DET), '--output_dir', str(out)] + ['--save_videos'] * video + \
-        (['-o', *overrides] if overrides else [])
+            '--det_results_dir', os.path.dirname(PETS_DET), '--output_dir', str(out), '--frame_rate', '10'] + \
+        ['--save_videos'] * video + list(flags) + (['-o', *overrides] if overrides else [])
 
 
 def rows(path):
@@ -52,15 +54,22 @@ def test_stream_stopped_with_sigterm_keeps_what_was_tracked(tmp_path):
     out = tmp_path / 'live'
     partial = out / 'mot_results' / (NAME + '.txt.partial')
     with MJPEGServer(VIDEO, NAME, fps=25) as server:
-        proc = subprocess.Popen([sys.executable] + infer(['--video_file', server.url], out, 'flush_interval=0.5'),
+        proc = subprocess.Popen([sys.executable] + infer(['--video_file', server.url], out, 'flush_interval=0.5',
+                                                         flags=['--save_format', 'csv', '--do_entrance_counting']),
                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         first = flushed_once(partial, proc, lambda table: True)
         flushed = flushed_once(partial, proc, lambda table: len(table) > len(first))  # a later flush
+        # the table and the counts are flushed with the results
+        table_partial = (out / 'mot_results' / (NAME + '.csv.partial')).read_text().splitlines()
+        assert table_partial[0].startswith('frame,seconds,id') and len(table_partial) > len(first)
+        assert json.loads((out / 'mot_counts' / (NAME + '.json')).read_text())['regions']['entrance']
         proc.send_signal(signal.SIGTERM)
         log = proc.communicate(timeout=60)[0]
     assert proc.returncode == 0, log[-3000:]
     assert not partial.exists()  # replaced by the complete results
     live = rows(out / 'mot_results' / (NAME + '.txt'))
+    assert not (out / 'mot_results' / (NAME + '.csv.partial')).exists()
+    assert len((out / 'mot_results' / (NAME + '.csv')).read_text().splitlines()) == len(live) + 1
     last = int(live[:, 0].max())
     assert flushed[:, 0].max() <= last < 795, log[-2000:]  # stopped while the stream ran, after the flushes
     # Online tracking on the same detections: what the stream gave up to its stop is what the file gives there,

@@ -18,8 +18,8 @@ from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
 from ppdet_deepsort.engine.models import runner_for  # noqa: E402
 from ppdet_deepsort.adapter.cli import (ArgsParser, add_convention_flag, add_counting_flags,  # noqa: E402
-                                        add_resume_flag, add_scaled_flag, counting_flags, load_cfg,
-                                        prepare_output_dir, run_tool, set_device)
+                                        add_resume_flag, add_save_format_flag, add_scaled_flag, counting_flags,
+                                        load_cfg, prepare_output_dir, run_tool, set_device)
 
 logger = setup_logger('eval_mot')
 
@@ -35,6 +35,7 @@ def parse_args():
     parser.add_argument('--show_image', action='store_true', help='Not supported (no display); see --save_images.')
     add_scaled_flag(parser)
     add_counting_flags(parser)
+    add_save_format_flag(parser)
     add_convention_flag(parser)
     return parser.parse_args()
 
@@ -45,7 +46,8 @@ def main():
     if FLAGS.show_image:
         logger.warning("--show_image is not supported (no display); use --save_images or --save_videos")
     spec = run_spec(cfg, 'eval', FLAGS.det_results_dir, use_gpu=set_device(cfg.get('use_gpu', False)),
-                    scaled_flag=FLAGS.scaled, counting_flags=counting_flags(FLAGS))
+                    scaled_flag=FLAGS.scaled, counting_flags=counting_flags(FLAGS),
+                    save_format=FLAGS.save_format)
     prepare_output_dir(FLAGS.output_dir)
     runner = runner_for(spec, REGISTRY)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,

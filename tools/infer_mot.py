@@ -25,7 +25,7 @@ import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the plugin's compon
 from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.data import VIDEO_EXTS  # noqa: E402
 from ppdet_deepsort.errors import ConfigError, SequenceError  # noqa: E402
-from ppdet_deepsort.adapter.cli import (ArgsParser, add_counting_flags, add_resume_flag,  # noqa: E402
+from ppdet_deepsort.adapter.cli import (ArgsParser, add_counting_flags, add_resume_flag, add_save_format_flag,  # noqa: E402
                                         add_scaled_flag, counting_flags, load_cfg, prepare_output_dir,
                                         run_tool, set_device)
 from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
@@ -56,6 +56,7 @@ def parse_args():
                         help='Tracks whose last detection scored below this are not drawn (they stay in the results).')
     add_scaled_flag(parser)
     add_counting_flags(parser)
+    add_save_format_flag(parser)
     return parser.parse_args()
 
 
@@ -77,7 +78,8 @@ def main():
     else:
         sources = Sources(tuple(FLAGS.video_file or ()), FLAGS.camera, FLAGS.image_dir, FLAGS.frame_rate)
     spec = run_spec(cfg, 'test', FLAGS.det_results_dir, sources, use_gpu=set_device(cfg.get('use_gpu', False)),
-                    scaled_flag=FLAGS.scaled, counting_flags=counting_flags(FLAGS))
+                    scaled_flag=FLAGS.scaled, counting_flags=counting_flags(FLAGS),
+                    save_format=FLAGS.save_format)
     prepare_output_dir(FLAGS.output_dir)
     runner = runner_for(spec, REGISTRY)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.save_videos,

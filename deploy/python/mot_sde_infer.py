@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..',
 
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 from ppdet.utils.logger import setup_logger  # noqa: E402
-from ppdet_deepsort.adapter.cli import (add_counting_flags, add_resume_flag, add_scaled_flag,  # noqa: E402
+from ppdet_deepsort.adapter.cli import (add_counting_flags, add_resume_flag, add_save_format_flag, add_scaled_flag,  # noqa: E402
                                         counting_flags, prepare_output_dir, run_tool)
 from ppdet_deepsort.adapter.spec import REGISTRY, deploy_runtime, exported_run_spec  # noqa: E402
 from ppdet_deepsort.engine.models import runner_for  # noqa: E402
@@ -78,6 +78,7 @@ def parse_args():
                              "frame.")
     add_scaled_flag(parser)
     add_counting_flags(parser)
+    add_save_format_flag(parser)
     return parser.parse_args()
 
 
@@ -94,7 +95,7 @@ def main():
                       FLAGS.image_dir, FLAGS.frame_rate)
     spec = exported_run_spec(FLAGS.reid_model_dir, FLAGS.model_dir, FLAGS.det_results_dir, sources, options,
                              FLAGS.threshold, FLAGS.scaled, FLAGS.reconnect_tries, max(1, FLAGS.skip_frame_num),
-                             Counting(**counting_flags(FLAGS)))
+                             Counting(**counting_flags(FLAGS)), FLAGS.save_format or ())
     prepare_output_dir(FLAGS.output_dir)
     runner = runner_for(spec, REGISTRY, FLAGS.enable_mkldnn)
     runner.run(FLAGS.output_dir, save_images=FLAGS.save_images, save_videos=FLAGS.image_dir is None,

@@ -19,7 +19,7 @@ from ..errors import ConfigError, PluginError
 logger = logging.getLogger(__name__)
 
 __all__ = ['ArgsParser', 'load_cfg', 'set_device', 'prepare_output_dir', 'run_tool', 'logs_to_stderr', 'parse_bool',
-           'add_scaled_flag', 'add_convention_flag', 'add_counting_flags', 'counting_flags']
+           'add_scaled_flag', 'add_convention_flag', 'add_counting_flags', 'counting_flags', 'add_save_format_flag']
 
 
 def load_cfg(config, opts, builds=()):
@@ -188,6 +188,14 @@ def add_counting_flags(parser):
                         help='Counting interval in seconds (mot_counts/{seq}.csv has a row per interval).')
     parser.add_argument('--draw_center_traj', action='store_true', default=None,
                         help="Draw each track's whole path on the annotated frames.")
+
+
+def add_save_format_flag(parser):
+    """--save_format: tables of the results besides the MOTChallenge file (the config's save_format)."""
+    parser.add_argument('--save_format', nargs='+', choices=('csv', 'json'), default=None,
+                        help='Also write the results with each frame\'s time, the class and whether each box was '
+                             'observed, predicted or interpolated: csv (mot_results/{seq}.csv), json (JSON Lines, '
+                             'mot_results/{seq}.jsonl).')
 
 
 def counting_flags(flags):

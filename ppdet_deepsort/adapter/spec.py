@@ -58,12 +58,13 @@ REGISTRY = Registry()
 
 
 def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=None, scaled_flag=None,
-             counting_flags=None):
+             counting_flags=None, save_format=None):
     """The :class:`RunSpec` of a loaded DeepSORT config (``cfg``, as ppdet's ``load_config`` and the ``-o`` overrides
     left it) and the tool's flags: ``det_results_dir`` (``--det_results_dir``, '' keeps the config's), ``sources``
     (``--video_file`` ...), ``use_gpu`` (None keeps the config's), ``scaled_flag`` (``--scaled``, checked
-    against the detector's post-process) and ``counting_flags`` (PP-Tracking's counting flags given, over the config's
-    keys of the same names). Every part is checked here, before any model loads."""
+    against the detector's post-process), ``counting_flags`` (PP-Tracking's counting flags given, over the config's
+    keys of the same names) and ``save_format`` (``--save_format``, None keeps the config's). Every part is checked
+    here, before any model loads."""
     if cfg.get('architecture') != 'DeepSORT' or not isinstance(cfg.get('DeepSORT'), dict):
         raise ConfigError("architecture: expected DeepSORT with a DeepSORT: {{detector, reid, tracker}} section, "
                           "got {!r}".format(cfg.get('architecture')))
@@ -91,8 +92,10 @@ def run_spec(cfg, mode='eval', det_results_dir='', sources=Sources(), use_gpu=No
     if parts.get('reid') not in (None, 'None'):
         reid = _model(parts['reid'], checked_keys(parts['reid'], 'DeepSORT.reid'), cfg.get('reid_weights'),
                       'reid_weights')
-    return RunSpec(mode, tracker.options, reid, detector, runtime,
-                   DatasetSpec(keys, sources), top_level(cfg, PostProcess),
+    post = top_level(cfg, PostProcess)
+    if save_format is not None:
+        post = dataclasses.replace(post, save_format=list(save_format))
+    return RunSpec(mode, tracker.options, reid, detector, runtime, DatasetSpec(keys, sources), post,
                    top_level(cfg, DetectionFilter) if detector is not None else DetectionFilter(),
                    top_level(cfg, Schedule), dataclasses.replace(top_level(cfg, Counting), **(counting_flags or {})))
 
@@ -117,12 +120,12 @@ def _detector(cfg, name, mode, scaled_flag):
 
 
 def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runtime, threshold=None,
-                      scaled_flag=None, reconnect_tries=3, det_interval=1, counting=Counting()):
+                      scaled_flag=None, reconnect_tries=3, det_interval=1, counting=Counting(), save_format=()):
     """The :class:`RunSpec` of the exported-model runner (PaddleDetection's deploy/python/mot_sde_infer.py flags):
     the ReID model and every tracker key from ``reid_model_dir/infer_cfg.yml``, the detector from
     ``model_dir/infer_cfg.yml`` (or saved detections in ``det_results_dir``), how they run (``runtime``), the
-    detector's score ``threshold`` (None keeps the export's), detections on every ``det_interval``-th frame, and
-    the ``counting`` (:class:`Counting`) PP-Tracking's flags ask for."""
+    detector's score ``threshold`` (None keeps the export's), detections on every ``det_interval``-th frame, the
+    ``counting`` (:class:`Counting`) PP-Tracking's flags ask for, and the tables of ``save_format``."""
     bundle = ReIDBundle.read(reid_model_dir)
     tracker_keys = dict(bundle.tracker)
     if bundle.tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
@@ -140,8 +143,8 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
                                            det.det_class_ids)
         detector = _export(model_dir, {'sample_transforms': det.sample_transforms, 'scaled': det.scaled})
     dataset = DatasetSpec({'det_results_dir': det_results_dir, 'reconnect_tries': reconnect_tries}, sources)
-    return RunSpec('test', tracker, reid, detector, runtime, dataset, detection_filter=detection_filter,
-                   schedule=Schedule(det_interval), counting=counting)
+    return RunSpec('test', tracker, reid, detector, runtime, dataset, PostProcess(save_format=list(save_format)),
+                   detection_filter=detection_filter, schedule=Schedule(det_interval), counting=counting)
 
 
 def _export(folder, keys):

@@ -18,16 +18,29 @@ __all__ = ['Counter']
 
 class Counter:
     """Args:
-        regions (dict): {name: :class:`.regions.Line` or :class:`.regions.Polygon`}, e.g. {'entrance': Line(...)}.
+        regions (dict or callable): {name: :class:`.regions.Line` or :class:`.regions.Polygon`}, e.g.
+            {'entrance': Line(...)}; or (width, height) -> that, for regions placed by the frame's size when it is
+            known only from the first frame (a live stream): :meth:`frame_size` then places them.
         frame_rate (float): the sequence's frames per second (frame k is at (k - 1) / frame_rate seconds).
         secs_interval (float): the length of a counting interval in seconds.
     """
 
     def __init__(self, regions, frame_rate, secs_interval):
-        self.regions, self.frame_rate, self.secs_interval = dict(regions), float(frame_rate), float(secs_interval)
+        self._place = regions if callable(regions) else None
+        self.regions = {} if callable(regions) else dict(regions)
+        self.frame_rate, self.secs_interval = float(frame_rate), float(secs_interval)
         self.events = []  # (frame id, seconds, track id, region, event)
         self._seen = collections.defaultdict(set)  # interval -> ids
         self._last_interval = 0
+
+    @property
+    def needs_frame_size(self):
+        return self._place is not None
+
+    def frame_size(self, width, height):
+        """The frames' size, which places regions given as a function of it."""
+        if self._place is not None:
+            self.regions, self._place = dict(self._place(width, height)), None
 
     def add(self, frame_id, ids, tlwhs):
         """Count one frame's reported tracks (ids, K x 4 tlwh boxes)."""
@@ -96,6 +109,6 @@ class Counter:
     def lines(self):
         """What the annotated frames show: one line per region with its totals."""
         totals = self.totals()
-        return ['{}: {}'.format(name.replace('_', ' '), ', '.join('{} {}'.format(event, n)
-                                                                  for event, n in totals[name].items()))
-                for name in self.regions]
+        return ['{}: {}'.format(name.replace('_', ' '), ', '.join(
+            '{} {}'.format(event, n) if len(totals[name]) > 1 else str(n) for event, n in totals[name].items()))
+            for name in self.regions]

@@ -1,6 +1,8 @@
 """What tracking one sequence leaves on disk, in PaddleDetection's layout::
 
     {output_dir}/mot_results/{seq}.txt            MOTChallenge results: frame,id,x,y,w,h,score,-1,-1,-1
+    {output_dir}/mot_results/{seq}.csv, .jsonl    the same rows with the time, class and state (save_format: csv,
+                                                  json): frame,seconds,id,class,x,y,w,h,score,state
     {output_dir}/mot_outputs/{seq}/00000.jpg      annotated frames (--save_images), named by 0-based frame
     {output_dir}/mot_outputs/{seq}_vis.mp4        annotated video (--save_videos)
     {output_dir}/mot_manifests/{seq}.json         what the results were computed from (written by the runner,
@@ -19,6 +21,7 @@ naming the file; :meth:`SequenceOutputs.discard` then removes what was half writ
 
 import contextlib
 import copy
+import json
 import logging
 import os
 import resource
@@ -50,6 +53,39 @@ def write_mot_results(path, results):
         f.writelines(_lines(results, sorted(results)))
 
 
+COLUMNS = ('frame', 'seconds', 'id', 'class', 'x', 'y', 'w', 'h', 'score', 'state')
+
+
+class _Table:
+    """The rows of the MOT results with what a MOTChallenge file leaves out: each frame's time (seconds from the
+    first frame), the class, and the box's state: 'observed' (matched to a detection in this frame), 'predicted'
+    (the track's prediction: a frame it missed, or a frame without detections) or 'interpolated' (filled in by the
+    offline post-processing). As CSV (a header line) or JSON Lines (one object a line, so a live input's rows can
+    be appended)."""
+
+    def __init__(self, path, kind, frame_rate, states):
+        self.path, self.kind, self.frame_rate, self.states = path, kind, float(frame_rate), states
+
+    def header(self):
+        return [','.join(COLUMNS) + '\n'] if self.kind == 'csv' else []
+
+    def lines(self, results, frame_ids):
+        for frame_id in frame_ids:
+            ids, tlwhs, scores = results[frame_id]
+            observed = self.states.get(frame_id, {})
+            for track_id, box, score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
+                state = ('interpolated' if track_id not in observed else
+                         'observed' if observed[track_id] else 'predicted')
+                row = (frame_id, round((frame_id - 1) / self.frame_rate, 3), track_id, 0,
+                       *(round(v, 2) for v in box), round(score, 4), state)
+                yield (','.join(map(str, row)) if self.kind == 'csv' else json.dumps(dict(zip(COLUMNS, row)))) + '\n'
+
+    def write(self, results):
+        with atomic_write(self.path) as f:
+            f.writelines(self.header())
+            f.writelines(self.lines(results, sorted(results)))
+
+
 def _why_not_written(path):
     """The likely cause of a write to ``path`` that failed without saying why."""
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
@@ -64,16 +100,21 @@ class SequenceOutputs:
     """Collects one sequence's tracks and annotated frames; :meth:`commit`, :meth:`abort` or :meth:`discard` at
     the end. ``flush_interval`` (seconds, or None): a thread appends the results to ``{seq}.txt.partial`` that
     often (for live streams), and rewrites the counts. ``counter`` (a :class:`ppdet_deepsort.counting.Counter`, or
-    None) counts the reported tracks; its counts are written with the results and drawn on the frames."""
+    None) counts the reported tracks; its counts are written with the results and drawn on the frames.
+    ``save_format``: besides the MOTChallenge file, 'csv' and 'json' (JSON Lines) tables of the same rows
+    (:class:`_Table`)."""
 
     def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30,
-                 flush_interval=None, counter=None):
+                 flush_interval=None, counter=None, save_format=()):
         self.result_path = self.result_file(output_dir, seq_name)
         self.vis_dir = os.path.join(output_dir, 'mot_outputs', seq_name)
         self.video_path = os.path.join(output_dir, 'mot_outputs', seq_name + '_vis.mp4')
         self._video_tmp = os.path.join(output_dir, 'mot_outputs', '.' + seq_name + '_vis.tmp.mp4')
         self.save_images, self.save_videos = save_images, save_videos
         self.counter = counter
+        self._states = {}  # frame id -> {track id: matched in that frame}
+        self.tables = [_Table(self.result_path[:-len('.txt')] + ('.csv' if kind == 'csv' else '.jsonl'), kind,
+                              frame_rate, self._states) for kind in save_format]
         self.count_paths = tuple(os.path.join(output_dir, 'mot_counts', seq_name + ext) for ext in ('.json', '.csv'))
         self.frame_rate = frame_rate
         self.by_frame = {}  # frame id -> (ids, tlwh, scores) of the reported tracks
@@ -112,8 +153,17 @@ class SequenceOutputs:
     def _partial_video(self):
         return self.video_path[:-len('.mp4')] + '.partial.mp4'
 
-    def add(self, frame_id, ids, tlwhs, scores):
-        """Record one frame's reported tracks.
+    @property
+    def needs_frame_size(self):
+        """Whether the counter waits for the frames' size (:meth:`frame_size`) to place its line."""
+        return self.counter is not None and self.counter.needs_frame_size
+
+    def frame_size(self, width, height):
+        with self._lock:
+            self.counter.frame_size(width, height)
+
+    def add(self, frame_id, ids, tlwhs, scores, observed=None):
+        """Record one frame's reported tracks; ``observed``: which were matched in this frame (None: all).
 
         Raises:
             OutputError: the last flush failed.
@@ -122,8 +172,10 @@ class SequenceOutputs:
             raise self._flush_error
         tracks = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
                   np.asarray(scores, np.float64))
+        observed = np.ones(len(tracks[0]), bool) if observed is None else np.asarray(observed, bool)
         with self._lock:
             self.by_frame[frame_id] = tracks
+            self._states[frame_id] = dict(zip(tracks[0].tolist(), observed.tolist()))
             self._pending.append(frame_id)
             if self.counter is not None:
                 self.counter.add(frame_id, tracks[0], tracks[1])
@@ -132,14 +184,17 @@ class SequenceOutputs:
         appended = False
         while not self._closing.wait(interval):
             with self._lock:
-                lines = list(_lines(self.by_frame, self._pending))
+                lines = [list(_lines(self.by_frame, self._pending))]
+                lines += [([] if appended else table.header()) + list(table.lines(self.by_frame, self._pending))
+                          for table in self.tables]
                 self._pending = []
                 counts = None if self.counter is None else copy.deepcopy(self.counter)
             try:
-                with open(self.partial_path, 'a' if appended else 'w') as f:
-                    f.writelines(lines)
-                    f.flush()
-                    os.fsync(f.fileno())
+                for path, chunk in zip([self.partial_path] + [t.path + '.partial' for t in self.tables], lines):
+                    with open(path, 'a' if appended else 'w') as f:
+                        f.writelines(chunk)
+                        f.flush()
+                        os.fsync(f.fileno())
                 if counts is not None:
                     counts.write(*self.count_paths)
             except OSError as e:
@@ -196,10 +251,13 @@ class SequenceOutputs:
             if video:
                 self._close_video()
             write_mot_results(self.result_path, self.by_frame)
+            for table in self.tables:
+                table.write(self.by_frame)
             if self.counter is not None:
                 self.counter.write(*self.count_paths)
                 logger.info("Counts saved in {} ({})".format(self.count_paths[0], '; '.join(self.counter.lines())))
-            for stale in (self.partial_path, self._partial_video):  # this run's flushes, or an earlier run's
+            for stale in (self.partial_path, self._partial_video, *(t.path + '.partial' for t in self.tables)):
+                # this run's flushes, or an earlier run's
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(stale)
             logger.info("MOT results saved in {}".format(self.result_path))
@@ -245,6 +303,8 @@ class SequenceOutputs:
         try:
             if self.by_frame:
                 write_mot_results(self.partial_path, self.by_frame)
+                for table in self.tables:
+                    _Table(table.path + '.partial', table.kind, table.frame_rate, table.states).write(self.by_frame)
                 logger.warning("Results of the {} frames tracked before it stopped kept in {}".format(
                     len(self.by_frame), self.partial_path))
             if self._writer is not None:

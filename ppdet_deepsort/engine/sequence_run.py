@@ -164,8 +164,9 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
             seq.name, needs))
     interrupted = lambda: stop.reason is not None  # read in another thread: the local flag only
     stages = dict.fromkeys(STAGES, 0.)  # seconds per stage, in whichever thread it runs
-    frames = pipeline.frames(seq, sequences.frames(seq, bool(needs) or draw, interrupted), tracker, read_ahead_frames,
-                             stages)
+    sized = outputs.needs_frame_size  # a counting line placed by the frames' size, known from the first frame
+    frames = pipeline.frames(seq, sequences.frames(seq, bool(needs) or draw or sized, interrupted), tracker,
+                             read_ahead_frames, stages)
     embedder = pipeline.embedder
     start = time.perf_counter()
     progress = tqdm(frames, total=None if seq.is_live else len(seq.frame_ids), desc=seq.name, unit='frame',
@@ -179,6 +180,9 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
                         raise Stopped(frame_id)
                     break
                 n += 1
+                if sized and image is not None:
+                    outputs.frame_size(image.shape[1], image.shape[0])
+                    sized = False
                 t0 = time.perf_counter()
                 if detections is None:
                     tracker.coast(image)
@@ -201,7 +205,7 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
                 ids, tlwhs, scores = tracker.outputs()
                 t3 = time.perf_counter()
                 fps = n / (t3 - start)
-                outputs.add(frame_id, ids, tlwhs, scores)
+                outputs.add(frame_id, ids, tlwhs, scores, tracker.observed())
                 if draw:
                     shown = scores >= draw_threshold
                     writer.submit(functools.partial(_draw, outputs, stages, frame_id, image, ids[shown], tlwhs[shown],

@@ -36,18 +36,22 @@ def _check(section, spec):
 
 @dataclasses.dataclass(frozen=True)
 class PostProcess:
-    """Offline post-processing of each sequence's tracks before they are saved and scored (top-level keys).
+    """How each sequence's tracks are post-processed and saved (top-level keys).
 
     Args:
         interpolate_max_gap (int): fill gaps of a track up to this many frames by linear interpolation; 0 is off.
         smooth_sigma (float): Gaussian smoothing of each track's boxes over this many frames; 0 is off.
         flush_interval (float): a live input's results are appended to ``{seq}.txt.partial`` at least this often
             (seconds).
+        save_format (list[str]): besides the MOTChallenge file, the same rows with each frame's time, the class and
+            whether the box was observed, predicted or interpolated: 'csv' (``mot_results/{seq}.csv``) and 'json'
+            (JSON Lines, one object a row, ``mot_results/{seq}.jsonl``). The tools' ``--save_format``. Default [].
     """
 
     interpolate_max_gap: int = 0
     smooth_sigma: float = 0.
     flush_interval: float = 5.
+    save_format: List[Literal['csv', 'json']] = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
         _check('config', self)
@@ -150,22 +154,32 @@ class Counting:
         """A :class:`ppdet_deepsort.counting.Counter` for ``seq`` (its frame rate and size), or None."""
         if not self.active:
             return None
+        regions = self.regions
+        if self.do_entrance_counting and self.region_type != 'custom':
+            if seq.im_size is not None:
+                regions = self.regions(*seq.im_size)
+            elif not seq.has_pixels:
+                raise SequenceError("{}: a {} entrance line needs the frame size, which the sequence does not give "
+                                    "(no frames, no imWidth/imHeight in seqinfo.ini); set region_type: custom and "
+                                    "region_polygon".format(seq.name, self.region_type))
+        else:
+            regions = self.regions()
+        return Counter(regions, seq.frame_rate, self.secs_interval)
+
+    def regions(self, width=None, height=None):
+        """{name: region} of a frame of ``width`` x ``height`` (needed by a horizontal or vertical line only)."""
         regions = {}
         if self.do_entrance_counting:
             if self.region_type == 'custom':
                 start, end = self.region_polygon[:2], self.region_polygon[2:4]
             else:
-                if seq.im_size is None:
-                    raise SequenceError("{}: a {} entrance line needs the frame size, which the sequence does not "
-                                        "give (no frames, no imWidth/imHeight in seqinfo.ini); set region_type: "
-                                        "custom and region_polygon".format(seq.name, self.region_type))
-                width, height = (float(v) for v in seq.im_size)
+                width, height = float(width), float(height)
                 start, end = (((0, height / 2), (width, height / 2)) if self.region_type == 'horizontal' else
                               ((width / 2, height), (width / 2, 0)))
             regions['entrance'] = Line(start, end)
         if self.do_break_in_counting:
             regions['break_in'] = Polygon(np.reshape(self.region_polygon, (-1, 2)))
-        return Counter(regions, seq.frame_rate, self.secs_interval)
+        return regions
 
 
 TOP_LEVEL_KEYS = tuple(f.name for cls in (RuntimeOptions, PostProcess, DetectionFilter, Schedule, Counting)

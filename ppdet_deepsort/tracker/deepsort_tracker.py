@@ -137,6 +137,7 @@ class FastDeepSORTTracker:
         self._shape_ok = _ShapeFilter(o.min_box_area, o.vertical_ratio)
         self._with_appearance = self._mode  # None: fixed by the first update, embeddings given or not
         self._reported = np.zeros(0, np.int64), np.zeros((0, 4))  # rows and boxes output for the last frame
+        self._observed = np.zeros(0, bool)  # which of them were matched in it
 
     def _associate(self, with_embeddings):
         """The association stages and the appearance updater, deep_sort's two stages first."""
@@ -179,7 +180,7 @@ class FastDeepSORTTracker:
         self._camera(self._tracker.tracks, image, None)
         self._planned = None
         tracks, rows = self._tracker.tracks, self._reported[0]
-        self._reported = rows, tracks.to_tlwh()[rows]
+        self._reported, self._observed = (rows, tracks.to_tlwh()[rows]), np.zeros(len(rows), bool)
         return Reported(tracks, rows)
 
     def embedding_ahead(self, scores):
@@ -237,6 +238,7 @@ class FastDeepSORTTracker:
         keep = tracks.confirmed() & (tracks.time_since_update <= self._report_age)
         keep &= self._shape_ok(tlwh)
         self._reported = np.flatnonzero(keep), tlwh[keep]
+        self._observed = tracks.time_since_update[keep] == 0
         return Reported(tracks, self._reported[0])
 
     def outputs(self):
@@ -250,6 +252,12 @@ class FastDeepSORTTracker:
         rows, tlwh = self._reported
         tracks = self._tracker.tracks
         return tracks.track_id[rows], tlwh, tracks.score[rows]
+
+    def observed(self):
+        """Which of the tracks :meth:`outputs` returns were matched to a detection in this frame (N bools); the others
+        are at their predicted boxes (a frame they missed, with ``max_time_since_update`` 1, or a frame without
+        detections, :meth:`coast`)."""
+        return self._observed.copy()
 
     def _frame(self, pred_dets):
         """The detections as the stages see them (:class:`.association.FrameDetections`), embeddings not yet; the
