@@ -120,8 +120,13 @@ def score_all(data, settings, metric='HOTA', workers=1):
     _DATA = data
     try:
         with multiprocessing.get_context('fork').Pool(workers) as pool:
-            return list(tqdm(pool.imap(_score, [(s, metric) for s in settings]), total=len(settings),
-                             desc='trials', leave=False))
+            scores = list(tqdm(pool.imap(_score, [(s, metric) for s in settings]), total=len(settings),
+                               desc='trials', leave=False))
+            # Let the workers end on their own: paddle, imported in the parent, reports a worker it was sent
+            # SIGTERM (the pool's exit) as a fatal error.
+            pool.close()
+            pool.join()
+        return scores
     finally:
         _DATA = None
 
