@@ -138,3 +138,23 @@ def test_the_tools_count_as_the_ground_truth_does_on_pets09(tmp_path, region_typ
     rows = list(csv.DictReader(open(out / 'mot_counts' / 'PETS09-S2L1.csv')))
     assert rows[-1]['interval'] == 'total' and int(rows[-1]['entrance_in']) == summary['totals']['entrance']['in']
     assert (out / 'mot_outputs' / 'PETS09-S2L1_vis.mp4').stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_resume_tracks_again_a_sequence_finished_without_the_counts_asked_for(tmp_path):
+    """Counts are outputs a finished sequence must have: --resume with counting on tracks again a sequence a run
+    without it finished, and keeps one finished with the same counting."""
+    tud = os.path.join(REPO, 'tests', 'data')
+    args = ['tools/eval_mot.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir',
+            os.path.join(tud, 'TUD', 'det_results'), '--output_dir', str(tmp_path)]
+    dataset = ['-o', 'EvalMOTDataset.dataset_dir={}'.format(tud), 'EvalMOTDataset.data_root=TUD',
+               'EvalMOTDataset.seqs=[TUD-Campus]']
+    counting = ['--do_break_in_counting', '--region_polygon', '100', '100', '500', '100', '500', '400', '100', '400']
+    run_tool(*args, *dataset)
+    assert not (tmp_path / 'mot_counts').exists()
+    again = run_tool(*args, '--resume', *counting, *dataset).stdout
+    assert 'TUD-Campus: tracked again' in again
+    summary = json.loads((tmp_path / 'mot_counts' / 'TUD-Campus.json').read_text())
+    assert summary['regions']['break_in']['points'] == [[100, 100], [500, 100], [500, 400], [100, 400]]
+    kept = run_tool(*args, '--resume', *counting, *dataset).stdout
+    assert 'TUD-Campus: resumed' in kept

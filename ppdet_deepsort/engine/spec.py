@@ -286,7 +286,8 @@ class RunSpec:
     def digest(self):
         """What the results depend on besides each sequence's inputs, as a hex digest: the tracker's keys, the models
         (their keys and the digest of their weights or files), how they run, the detection filter, the dataset's
-        filters and the post-processing. ``--resume`` compares it with the one a result file's manifest holds."""
+        filters and the post-processing, and the counts and tables asked for. ``--resume`` compares it with the one a
+        result file's manifest holds."""
         models = {part: None if model is None else {'name': model.name, 'keys': model.keys,
                                                     'fingerprint': model.fingerprint}
                   for part, model in (('reid', self.reid), ('detector', self.detector))}
@@ -298,4 +299,9 @@ class RunSpec:
                     'interpolation': list(self.post.interpolation)}
         if self.schedule.det_interval != 1:  # digests of runs with every frame detected stay as they were
             settings['det_interval'] = self.schedule.det_interval
+        # Counts and tables are outputs a finished sequence must have too: asking for them tracks it again.
+        if self.counting.active:
+            settings['counting'] = dataclasses.asdict(self.counting)
+        if self.post.save_format:
+            settings['save_format'] = sorted(self.post.save_format)
         return manifest.run_digest(settings)
