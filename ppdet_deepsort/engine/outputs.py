@@ -114,7 +114,7 @@ class SequenceOutputs:
         self.counter = counter
         self._states = {}  # frame id -> {track id: matched in that frame}
         self.tables = [_Table(self.result_path[:-len('.txt')] + ('.csv' if kind == 'csv' else '.jsonl'), kind,
-                              frame_rate, self._states) for kind in save_format]
+                              frame_rate, self._states) for kind in dict.fromkeys(save_format)]
         self.count_paths = tuple(os.path.join(output_dir, 'mot_counts', seq_name + ext) for ext in ('.json', '.csv'))
         self.frame_rate = frame_rate
         self.by_frame = {}  # frame id -> (ids, tlwh, scores) of the reported tracks
