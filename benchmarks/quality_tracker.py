@@ -82,7 +82,7 @@ VARIANTS = [
     ('recommended, other output rule', None, {'max_time_since_update': 'other'}, (0, 0.), None),
     ('recommended + motion_weight 0.02', None, {'motion_weight': 0.02}, (0, 0.), 'appearance'),
     ('recommended + camera_motion frames', None, {'camera_motion': 'frames'}, (0, 0.), 'appearance'),
-    ('recommended + camera_motion detections', None, {'camera_motion': 'detections'}, (0, 0.), None),
+    ('recommended + camera_motion detections', None, {'camera_motion': 'detections'}, (0, 0.), 'appearance'),
     ('recommended, ReID on demand', None, {'reid_policy': 'on_demand'}, (0, 0.), 'appearance'),
     ('recommended, ReID on demand min IoU 0.5 refresh 10', None,
      {'reid_policy': 'on_demand', 'reid_min_iou': 0.5, 'reid_refresh': 10}, (0, 0.), 'appearance'),
