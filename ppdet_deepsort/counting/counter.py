@@ -68,14 +68,13 @@ class Counter:
     def intervals(self):
         """Per interval of ``secs_interval`` seconds: start and end (s), distinct ids seen, and each region's
         events, as flat dicts (the CSV's rows)."""
+        counts = collections.Counter((self._interval(e[0]), e[3], e[4]) for e in self.events)
         rows = []
         for k in range(self._last_interval + 1):
             row = {'interval': k, 'start_s': round(k * self.secs_interval, 3),
                    'end_s': round((k + 1) * self.secs_interval, 3), 'ids': len(self._seen.get(k, ()))}
             for name, region in self.regions.items():
-                for event in region.events:
-                    row['{}_{}'.format(name, event)] = sum(
-                        1 for e in self.events if e[3] == name and e[4] == event and self._interval(e[0]) == k)
+                row.update({'{}_{}'.format(name, event): counts[k, name, event] for event in region.events})
             rows.append(row)
         return rows
 

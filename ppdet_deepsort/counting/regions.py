@@ -44,11 +44,6 @@ class _Region:
                     events.append((track_id, event))
         return events
 
-    def forget(self, ids):
-        """Tracks that ended: their sides are dropped."""
-        for track_id in ids:
-            self._side.pop(track_id, None)
-
     def within(self, points):
         return np.ones(len(points), bool)
 
