@@ -1,5 +1,6 @@
 """What every tool does first: PaddleDetection's flags, the config with its ``-o`` overrides, the device."""
 
+import dataclasses
 import difflib
 import inspect
 import logging
@@ -13,7 +14,7 @@ from ppdet.core.config.schema import SchemaDict
 from ppdet.core.workspace import load_config, merge_config
 from ppdet.utils.cli import ArgsParser
 
-from ..engine.spec import TOP_LEVEL_KEYS
+from ..engine.spec import TOP_LEVEL_KEYS, Counting
 from ..errors import ConfigError, PluginError
 
 logger = logging.getLogger(__name__)
@@ -200,9 +201,8 @@ def add_save_format_flag(parser):
 
 def counting_flags(flags):
     """The counting flags given on the command line, as {key: value}."""
-    names = ('do_entrance_counting', 'do_break_in_counting', 'region_type', 'region_polygon', 'secs_interval',
-             'draw_center_traj')
-    return {name: getattr(flags, name) for name in names if getattr(flags, name, None) is not None}
+    return {f.name: getattr(flags, f.name) for f in dataclasses.fields(Counting)
+            if getattr(flags, f.name, None) is not None}
 
 
 def add_convention_flag(parser):

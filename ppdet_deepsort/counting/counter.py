@@ -31,6 +31,8 @@ class Counter:
         self.frame_rate, self.secs_interval = float(frame_rate), float(secs_interval)
         self.events = []  # (frame id, seconds, track id, region, event)
         self._seen = collections.defaultdict(set)  # interval -> ids
+        self._ids = set()  # every id reported
+        self._counts = collections.Counter()  # (region, event) -> count so far
         self._last_interval = 0
 
     @property
@@ -50,8 +52,11 @@ class Counter:
         for name, region in self.regions.items():
             for track_id, event in region.update(ids, feet, tlwhs[:, 3]):
                 self.events.append((frame_id, round(seconds, 3), track_id, name, event))
+                self._counts[name, event] += 1
         interval = self._interval(frame_id)
-        self._seen[interval].update(np.asarray(ids).tolist())
+        ids = np.asarray(ids).tolist()
+        self._seen[interval].update(ids)
+        self._ids.update(ids)
         self._last_interval = max(self._last_interval, interval)
 
     def _interval(self, frame_id):
@@ -59,10 +64,9 @@ class Counter:
 
     def totals(self):
         """{'ids': distinct ids reported, region: {event: count}}."""
-        counts = {'ids': len(set().union(*self._seen.values()))}
+        counts = {'ids': len(self._ids)}
         for name, region in self.regions.items():
-            counts[name] = {event: sum(1 for e in self.events if e[3] == name and e[4] == event)
-                            for event in region.events}
+            counts[name] = {event: self._counts[name, event] for event in region.events}
         return counts
 
     def intervals(self):

@@ -56,6 +56,14 @@ def write_mot_results(path, results):
 COLUMNS = ('frame', 'seconds', 'id', 'class', 'x', 'y', 'w', 'h', 'score', 'state')
 
 
+def _csv_row(row):
+    return ','.join(map(str, row)) + '\n'
+
+
+def _json_row(row):
+    return json.dumps(dict(zip(COLUMNS, row))) + '\n'
+
+
 class _Table:
     """The rows of the MOT results with what a MOTChallenge file leaves out: each frame's time (seconds from the
     first frame), the class, and the box's state: 'observed' (matched to a detection in this frame), 'predicted'
@@ -64,10 +72,12 @@ class _Table:
     be appended)."""
 
     def __init__(self, path, kind, frame_rate, states):
-        self.path, self.kind, self.frame_rate, self.states = path, kind, float(frame_rate), states
+        self.path, self.frame_rate, self.states = path, float(frame_rate), states
+        self._header = [','.join(COLUMNS) + '\n'] if kind == 'csv' else []
+        self._format = _csv_row if kind == 'csv' else _json_row
 
     def header(self):
-        return [','.join(COLUMNS) + '\n'] if self.kind == 'csv' else []
+        return list(self._header)
 
     def lines(self, results, frame_ids):
         for frame_id in frame_ids:
@@ -78,10 +88,11 @@ class _Table:
                          'observed' if observed[track_id] else 'predicted')
                 row = (frame_id, round((frame_id - 1) / self.frame_rate, 3), track_id, 0,
                        *(round(v, 2) for v in box), round(score, 4), state)
-                yield (','.join(map(str, row)) if self.kind == 'csv' else json.dumps(dict(zip(COLUMNS, row)))) + '\n'
+                yield self._format(row)
 
-    def write(self, results):
-        with atomic_write(self.path) as f:
+    def write(self, results, path=None):
+        """Write every row of ``results`` to ``path`` (default: the table's own), atomically."""
+        with atomic_write(path or self.path) as f:
             f.writelines(self.header())
             f.writelines(self.lines(results, sorted(results)))
 
@@ -175,7 +186,8 @@ class SequenceOutputs:
         observed = np.ones(len(tracks[0]), bool) if observed is None else np.asarray(observed, bool)
         with self._lock:
             self.by_frame[frame_id] = tracks
-            self._states[frame_id] = dict(zip(tracks[0].tolist(), observed.tolist()))
+            if self.tables:
+                self._states[frame_id] = dict(zip(tracks[0].tolist(), observed.tolist()))
             self._pending.append(frame_id)
             if self.counter is not None:
                 self.counter.add(frame_id, tracks[0], tracks[1])
@@ -304,7 +316,7 @@ class SequenceOutputs:
             if self.by_frame:
                 write_mot_results(self.partial_path, self.by_frame)
                 for table in self.tables:
-                    _Table(table.path + '.partial', table.kind, table.frame_rate, table.states).write(self.by_frame)
+                    table.write(self.by_frame, table.path + '.partial')
                 logger.warning("Results of the {} frames tracked before it stopped kept in {}".format(
                     len(self.by_frame), self.partial_path))
             if self._writer is not None:

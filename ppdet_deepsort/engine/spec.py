@@ -154,17 +154,13 @@ class Counting:
         """A :class:`ppdet_deepsort.counting.Counter` for ``seq`` (its frame rate and size), or None."""
         if not self.active:
             return None
-        regions = self.regions
-        if self.do_entrance_counting and self.region_type != 'custom':
-            if seq.im_size is not None:
-                regions = self.regions(*seq.im_size)
-            elif not seq.has_pixels:
+        if self.do_entrance_counting and self.region_type != 'custom' and seq.im_size is None:
+            if not seq.has_pixels:
                 raise SequenceError("{}: a {} entrance line needs the frame size, which the sequence does not give "
                                     "(no frames, no imWidth/imHeight in seqinfo.ini); set region_type: custom and "
                                     "region_polygon".format(seq.name, self.region_type))
-        else:
-            regions = self.regions()
-        return Counter(regions, seq.frame_rate, self.secs_interval)
+            return Counter(self.regions, seq.frame_rate, self.secs_interval)  # placed on the first frame
+        return Counter(self.regions(*(seq.im_size or (None, None))), seq.frame_rate, self.secs_interval)
 
     def regions(self, width=None, height=None):
         """{name: region} of a frame of ``width`` x ``height`` (needed by a horizontal or vertical line only)."""

@@ -53,13 +53,13 @@ class DetectionRegistration:
         rows, cols = np.nonzero(pairs)
         if len(np.unique(rows)) < self.min_pairs:
             return None
-        proposed = offset[rows, cols]
+        paired = offset[rows, cols]
+        proposed = paired
         if len(proposed) > self.max_proposals:  # evenly over the tracks, whose pairs come in order
             proposed = proposed[np.linspace(0, len(proposed) - 1, self.max_proposals).astype(np.int64)]
         shifts = np.concatenate([np.zeros((1, 2)), proposed])  # the identity first: it wins ties
         # Proposal k brings track i home when some pair (i, j) lies within tolerance of it (np.nonzero gives the
         # pairs track by track).
-        paired = offset[rows, cols]
         dx, dy = shifts[:, :1] - paired[:, 0], shifts[:, 1:] - paired[:, 1]  # proposals x pairs
         home = dx * dx + dy * dy < (self.tolerance * height[rows]) ** 2
         counts = np.logical_or.reduceat(home, np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]), axis=1).sum(1)
