@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 import ppdet_deepsort.adapter  # noqa: E402,F401  (registers the components, quiets ppdet's import)
 import paddle  # noqa: E402
 from ppdet.core.workspace import create, load_config  # noqa: E402
+from ppdet_deepsort.boxes import pred_dets  # noqa: E402
 from ppdet_deepsort.inference import RuntimeOptions  # noqa: E402
 from ppdet_deepsort.adapter.builders import build_transforms  # noqa: E402
 from ppdet_deepsort.inference.detector import (Detector, compare_boxes, detector_model, input_shape,  # noqa: E402
@@ -58,9 +59,9 @@ def detector_parts(config):
     return cfg['architecture'], cfg.get('TestMOTReader') or cfg['TestReader'], cfg
 
 
-def as_rows(tlwh, scores):
+def as_rows(tlwh, scores, classes):
     """The Detector's output as compare_boxes' rows [class, score, x1, y1, x2, y2]."""
-    return np.column_stack([np.zeros(len(scores)), scores, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]])
+    return pred_dets(tlwh, scores, classes)
 
 
 def benchmark_one(config, frames):

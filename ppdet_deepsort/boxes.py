@@ -8,7 +8,7 @@
 
 import numpy as np
 
-__all__ = ['xyxy_to_tlwh', 'tlwh_to_xyxy', 'to_tlwh', 'from_tlwh', 'iou']
+__all__ = ['xyxy_to_tlwh', 'tlwh_to_xyxy', 'to_tlwh', 'from_tlwh', 'iou', 'pred_dets']
 
 _EPS = np.finfo(float).eps
 
@@ -54,3 +54,8 @@ def iou(tlwh_a, tlwh_b):
     inter[:, empty_b] = 0
     inter[union <= _EPS] = 0
     return inter / np.where(union <= _EPS, 1, union)
+
+
+def pred_dets(tlwh, scores, classes):
+    """Detections as ppdet's trackers take them: N x 6 rows [class, score, x1, y1, x2, y2]."""
+    return np.column_stack([classes, scores, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]]).astype(np.float64)

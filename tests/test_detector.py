@@ -5,6 +5,7 @@ detector on paddle 3, and the exported runner against the dygraph path."""
 import json
 import os
 import pathlib
+import re
 import shutil
 import textwrap
 
@@ -243,30 +244,55 @@ def exported_with_osnet(tmp_path, detector, weights, settings):
 
 def deployed_and_tooled(tmp_path):
     """The exported runner's and tools/infer_mot.py's results on the frames, after checking they are the same tracks
-    (ids exactly, boxes within 0.01 px)."""
+    (ids and classes exactly, boxes within 0.01 px)."""
     deployed = np.loadtxt(tmp_path / 'deploy' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
     tooled = np.loadtxt(tmp_path / 'tools' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
     assert len(tooled) >= 5 and deployed.shape == tooled.shape
-    np.testing.assert_array_equal(deployed[:, :2], tooled[:, :2])
+    np.testing.assert_array_equal(deployed[:, [0, 1, 7]], tooled[:, [0, 1, 7]])
     np.testing.assert_allclose(deployed[:, 2:6], tooled[:, 2:6], atol=0.01)
     return deployed, tooled
 
 
 def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, ppyoloe):
     """PP-YOLOE+ s, a light general detector ppdet registers (boxes rescaled): exported, reloaded by
-    paddle.inference, and the exported runner gives the tracks tools/infer_mot.py gives (fast path)."""
+    paddle.inference, and the exported runner gives the tracks tools/infer_mot.py gives (fast path). Keeping every
+    class, the runner writes each track's class as PP-Tracking does, and so does the tool with ``metric: MCMOT``."""
     detector, tracking, weights = ppyoloe
     settings = ['det_score_threshold=0.3', 'det_class_ids=[]']  # every class: random weights
     frames = exported_with_osnet(tmp_path, detector, weights, settings)
     tools = run_tool('tools/infer_mot.py', '-c', str(tracking), '--image_dir', str(frames), '--output_dir',
                      str(tmp_path / 'tools'), '-o', 'det_weights={}'.format(weights), 'reid_precision=fp32',
-                     'det_precision=fp32', *settings, *LENIENT)  # fp32 as the runner, also on CPUs with bf16
+                     'det_precision=fp32', 'metric=MCMOT', *settings, *LENIENT)  # fp32 as the runner
     assert 'Detector YOLOv3 (rescaled boxes)' in tools.stdout
     assert 'YOLOv3 runs on the runtime measured fastest here' in tools.stdout  # det_backend: auto
     run_tool('deploy/python/mot_sde_infer.py', '--model_dir', str(tmp_path / 'inference' / detector.stem),
              '--reid_model_dir', str(tmp_path / 'inference' / 'deepsort_osnet_x0_25'), '--image_dir', str(frames),
              '--output_dir', str(tmp_path / 'deploy'))
-    deployed_and_tooled(tmp_path)
+    deployed, _ = deployed_and_tooled(tmp_path)
+    assert len(set(deployed[:, 7])) > 1
+
+
+def test_people_and_vehicles_from_one_config(tmp_path, ppyoloe):
+    """deepsort_ppyoloe_people_vehicles.yml with PP-YOLOE+ s (random weights: classes and shapes, not accuracy): the
+    classes of det_class_ids, and no other, reach the MOTChallenge file's eighth column and the CSV; each track
+    keeps one class; the vehicles' crops do not go through the ReID model (random weights find vehicles here)."""
+    _, _, weights = ppyoloe
+    config = tmp_path / 'people_vehicles_small.yml'
+    config.write_text(SMALL_PPYOLOE.format(base=os.path.join(REPO, 'configs/mot/deepsort',
+                                                             'deepsort_ppyoloe_people_vehicles.yml')))
+    frames = tmp_path / 'frames'
+    shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
+    proc = run_tool('tools/infer_mot.py', '-c', str(config), '--image_dir', str(frames), '--output_dir',
+                    str(tmp_path / 'out'), '--save_format', 'csv', '-o', 'det_weights={}'.format(weights),
+                    'det_score_threshold=0.1', *LENIENT)
+    rows = np.loadtxt(tmp_path / 'out' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+    classes = rows[:, 7].astype(int)
+    assert set(classes) <= {0, 1, 2, 3, 5, 7} and len(set(classes)) > 1
+    assert all(len(set(classes[rows[:, 1] == i])) == 1 for i in set(rows[:, 1]))
+    table = np.genfromtxt(tmp_path / 'out' / 'mot_results' / 'frames.csv', delimiter=',', names=True)
+    np.testing.assert_array_equal(table['class'].astype(int), classes)
+    embedded, crops = map(int, re.search(r'ReID embedded (\d+) of (\d+) crops', proc.stdout).groups())
+    assert embedded < crops
 
 
 def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):

@@ -203,6 +203,39 @@ def test_infer_mot_and_the_exported_reid_model_track_a_video_as_the_project_tool
     assert sum(counts[0]['totals']['entrance'].values()) > 0
 
 
+
+def test_two_classes_through_infer_mot_as_the_project_tool(tmp_path):
+    """Two classes through PaddleDetection's own infer_mot.py: PETS09's first 60 frames, every detection also given as
+    class 1 at the same box, in ppdet's 7-column layout. With ``metric: MCMOT`` ppdet writes each track with its
+    class, and the project's tool writes the same file and tables with the same classes: each class tracked as
+    alone, so the two classes' tracks are the same boxes under other ids. Too few ``num_classes`` is named."""
+    clip = pets_clip(tmp_path, 60)
+    rows = np.loadtxt(clip / 'dets' / 'walk.txt', delimiter=',')[:, [0, 2, 3, 4, 5, 6]]
+    two = np.r_[np.c_[rows, np.zeros(len(rows))], np.c_[rows, np.ones(len(rows))]]
+    np.savetxt(clip / 'dets' / 'walk.txt', two[np.argsort(two[:, 0], kind='stable')], delimiter=',', fmt='%.6g')
+    common = ['-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--video_file', str(clip / 'walk.avi'),
+              '--det_results_dir', str(clip / 'dets')]
+    host('infer_mot.py', *common, '--draw_threshold', '0', '--output_dir', str(tmp_path / 'host'), '-o',
+         'metric=MCMOT', 'num_classes=2')
+    run_tool('tools/infer_mot.py', *common, '--output_dir', str(tmp_path / 'project'), '--save_format', 'csv', 'json',
+             '-o', 'metric=MCMOT')
+    project = results(tmp_path / 'project' / 'mot_results' / 'walk.txt')
+    assert_same_tracks(results(tmp_path / 'host' / 'mot_results' / 'walk.txt'), project, 0.01)
+    np.testing.assert_array_equal(results(tmp_path / 'host' / 'mot_results' / 'walk.txt')[:, 7], project[:, 7])
+    person, copy = (project[project[:, 7] == cls] for cls in (0, 1))
+    np.testing.assert_array_equal(person[np.lexsort(person[:, 2:6].T)][:, [0, 2, 3, 4, 5, 6]],
+                                  copy[np.lexsort(copy[:, 2:6].T)][:, [0, 2, 3, 4, 5, 6]])
+    assert not set(person[:, 1]) & set(copy[:, 1])
+    table = np.genfromtxt(tmp_path / 'project' / 'mot_results' / 'walk.csv', delimiter=',', names=True)
+    lines = [json.loads(line) for line in open(tmp_path / 'project' / 'mot_results' / 'walk.jsonl')]
+    by_id = dict(zip(project[:, 1].astype(int).tolist(), project[:, 7].astype(int).tolist()))
+    assert [by_id[int(i)] for i in table['id']] == table['class'].astype(int).tolist()
+    assert [by_id[line['id']] for line in lines] == [line['class'] for line in lines]
+
+    proc = host('infer_mot.py', *common, '--output_dir', str(tmp_path / 'few'), '-o', 'metric=MCMOT', check=False)
+    assert proc.returncode != 0 and 'num_classes: 1, but the tracker tracked class 1' in proc.stdout
+
+
 RANDOM_WEIGHTS = """
 import sys
 import paddle

@@ -146,10 +146,11 @@ def test_the_per_frame_path_tests_no_option():
     import inspect
     import textwrap
 
-    from ppdet_deepsort.tracker import association, tracker
+    from ppdet_deepsort.tracker import association, class_tracker, tracker
     from ppdet_deepsort.tracker.options import TrackerOptions
     keys = set(TrackerOptions.__dataclass_fields__) | {'options'}
-    methods = [FastDeepSORTTracker.update, FastDeepSORTTracker.predict, tracker.Tracker.update,
+    methods = [FastDeepSORTTracker.update, FastDeepSORTTracker.predict, FastDeepSORTTracker._by_class,
+               class_tracker.ClassTracker.update, class_tracker.ClassTracker.predict, tracker.Tracker.update,
                tracker.Tracker.predict]
     methods += [cls.__call__ for _, cls in inspect.getmembers(association, inspect.isclass)
                 if cls.__module__ == association.__name__ and '__call__' in vars(cls)]

@@ -22,6 +22,8 @@ which do not go through ppdet's engine, keep working.
   instead, whatever the dataset: as ``reid_backend`` and ``reid_precision`` say (exported, and on the CPU run by
   ONNX Runtime or paddle.inference by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``). The
   engine gives the tracker no frames, so a tracker that follows the camera (``camera_motion``) is refused by name.
+  The engine files a DeepSORT tracker's tracks under class 0, whatever their class; with ``metric: MCMOT`` (where
+  ppdet writes each class's tracks with its class id) a :class:`FastDeepSORTTracker`'s are filed under their own.
 * ``DeepSORT.from_config`` and ``Tracker.load_weights_sde`` / ``Trainer.load_weights_sde`` build and load a
   ReID model even for ``reid: None``, which the engine otherwise supports (motion-only tracking, as it supports
   ``detector: None``): with ``reid: None`` there is none.
@@ -38,6 +40,7 @@ which do not go through ppdet's engine, keep working.
   (``eval_results.json``, one entry per evaluation) or in ``--output_eval`` (``reid_metrics.json``).
 """
 
+import collections
 import contextlib
 import contextvars
 import functools
@@ -142,8 +145,28 @@ def _eval_seq_sde(original):
             if isinstance(self.dataset, MOTDetResultsDataset):
                 token = _dataset_reading_detections.set(self.dataset)
                 undo.callback(_dataset_reading_detections.reset, token)
-            return original(self, dataloader, *args, **kwargs)
+            results, *rest = original(self, dataloader, *args, **kwargs)
+        if not compat and str(self.cfg.get('metric', '')).upper() == 'MCMOT':
+            results = _by_class(results[0], tracker, self.cfg.num_classes)
+        return (results, *rest)
     return eval_seq_sde
+
+
+def _by_class(frames, tracker, num_classes):
+    """ppdet's per-class results ({class: [(frame, tlwhs, scores, ids)]}) of the frames ppdet's engine filed under
+    class 0, each track under its class."""
+    results = collections.defaultdict(list)
+    for frame_id, tlwhs, scores, ids in frames:
+        classes = tracker.classes_of(ids)
+        if len(classes) and classes.max() >= num_classes:
+            raise ConfigError("num_classes: {}, but the tracker tracked class {}: ppdet's MCMOT results hold classes "
+                              "0 to num_classes - 1 (set num_classes, or det_class_ids)".format(
+                                  num_classes, int(classes.max())))
+        for cls in np.unique(classes).tolist():
+            rows = np.flatnonzero(classes == cls).tolist()
+            results[cls].append((frame_id, [tlwhs[k] for k in rows], [scores[k] for k in rows],
+                                 [ids[k] for k in rows]))
+    return results
 
 
 def _frame_rate(original, engine, dataloader, args, kwargs):

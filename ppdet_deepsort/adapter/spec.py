@@ -125,7 +125,8 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
     the ReID model and every tracker key from ``reid_model_dir/infer_cfg.yml``, the detector from
     ``model_dir/infer_cfg.yml`` (or saved detections in ``det_results_dir``), how they run (``runtime``), the
     detector's score ``threshold`` (None keeps the export's), detections on every ``det_interval``-th frame, the
-    ``counting`` (:class:`Counting`) PP-Tracking's flags ask for, and the tables of ``save_format``."""
+    ``counting`` (:class:`Counting`) PP-Tracking's flags ask for, and the tables of ``save_format``. As PP-Tracking
+    does, the MOTChallenge file holds the classes (``metric: MCMOT``) when the detector keeps more than one."""
     bundle = ReIDBundle.read(reid_model_dir)
     tracker_keys = dict(bundle.tracker)
     if bundle.tracker_type == 'DeepSORTTracker':  # exported from one of ppdet's own configs: its tracker, reproduced
@@ -135,15 +136,16 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
                           'DeepSORTTracker)'.format(reid_model_dir, bundle.tracker_type))
     tracker = TrackerOptions(**tracker_keys)  # a bad tracker block fails here, naming the key
     reid = _export(reid_model_dir, {'input_size': bundle.input_size, 'mean': bundle.mean, 'std': bundle.std})
-    detector, detection_filter = None, DetectionFilter()
+    detector, detection_filter, metric = None, DetectionFilter(), 'MOT'
     if model_dir:
         det = DetectorBundle.read(model_dir)
         check_scaled_flag(scaled_flag, det.scaled, model_dir)
         detection_filter = DetectionFilter(float(det.det_score_threshold if threshold is None else threshold),
                                            det.det_class_ids)
         detector = _export(model_dir, {'sample_transforms': det.sample_transforms, 'scaled': det.scaled})
+        metric = 'MOT' if len(det.det_class_ids) == 1 else 'MCMOT'
     dataset = DatasetSpec({'det_results_dir': det_results_dir, 'reconnect_tries': reconnect_tries}, sources)
-    return RunSpec('test', tracker, reid, detector, runtime, dataset, PostProcess(save_format=list(save_format)),
+    return RunSpec('test', tracker, reid, detector, runtime, dataset, PostProcess(save_format=list(save_format), metric=metric),
                    detection_filter=detection_filter, schedule=Schedule(det_interval), counting=counting)
 
 

@@ -149,7 +149,7 @@ class MOTSequences:
                                seq.im_size)
 
     def frames(self, seq, with_images=True, interrupted=lambda: False):
-        """Yield (frame_id, BGR image or None, tlwh N x 4, score N) for each frame of ``seq``.
+        """Yield (frame_id, BGR image or None, tlwh N x 4, score N, class id N) for each frame of ``seq``.
 
         Without ``det_results_dir`` the detections are empty (a detector supplies them). A live input is read even
         without ``with_images``: its frames are those that arrive, until it ends or ``interrupted()``.
@@ -161,10 +161,9 @@ class MOTSequences:
             frames = seq.read()
         else:
             frames = ((frame_id, None) for frame_id in seq.frame_ids)
-        empty = np.zeros((0, 4)), np.zeros(0)
+        empty = np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64)
         for frame_id, image in frames:
-            tlwh, score = dets.in_frame(frame_id)[:2] if dets is not None else empty
-            yield frame_id, image, tlwh, score
+            yield (frame_id, image, *(dets.in_frame(frame_id) if dets is not None else empty))
 
 
 def _from_sequence_dir(path, frame_rate):

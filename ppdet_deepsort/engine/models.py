@@ -71,4 +71,5 @@ def runner_for(spec, registry=None, mkldnn=True):
     embedder = embedder_for(models, registry, mkldnn)
     return SDERunner(spec.dataset.sequences(), tracker_factory(spec), embedder, detector, spec.mode,
                      spec.post.interpolation, spec.runtime.read_ahead, spec.digest(), spec.post.flush_interval,
-                     spec.schedule.det_interval, spec.runtime.reid_batch_frames, spec.counting, spec.post.save_format)
+                     spec.schedule.det_interval, spec.runtime.reid_batch_frames, spec.counting, spec.post.save_format,
+                     spec.post.class_column)

@@ -1,6 +1,7 @@
 """What tracking one sequence leaves on disk, in PaddleDetection's layout::
 
-    {output_dir}/mot_results/{seq}.txt            MOTChallenge results: frame,id,x,y,w,h,score,-1,-1,-1
+    {output_dir}/mot_results/{seq}.txt            MOTChallenge results: frame,id,x,y,w,h,score,-1,-1,-1 (the class
+                                                  in place of the first -1 with ``metric: MCMOT``)
     {output_dir}/mot_results/{seq}.csv, .jsonl    the same rows with the time, class and state (save_format: csv,
                                                   json): frame,seconds,id,class,x,y,w,h,score,state
     {output_dir}/mot_outputs/{seq}/00000.jpg      annotated frames (--save_images), named by 0-based frame
@@ -40,17 +41,19 @@ logger = logging.getLogger(__name__)
 __all__ = ['SequenceOutputs', 'write_mot_results']
 
 
-def _lines(results, frame_ids):
+def _lines(results, frame_ids, classes=None):
     for frame_id in frame_ids:
         ids, tlwhs, scores = results[frame_id]
         for track_id, (x, y, w, h), score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
-            yield '{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},-1,-1,-1\n'.format(frame_id, track_id, x, y, w, h, score)
+            yield '{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.4f},{},-1,-1\n'.format(
+                frame_id, track_id, x, y, w, h, score, -1 if classes is None else classes[track_id])
 
 
-def write_mot_results(path, results):
-    """Write {frame id: (ids, tlwh, scores)} as a MOTChallenge file, frames in order, atomically."""
+def write_mot_results(path, results, classes=None):
+    """Write {frame id: (ids, tlwh, scores)} as a MOTChallenge file, frames in order, atomically; with ``classes``
+    ({track id: class}), each track's class in the eighth column (ppdet's MCMOT layout), else -1."""
     with atomic_write(path) as f:
-        f.writelines(_lines(results, sorted(results)))
+        f.writelines(_lines(results, sorted(results), classes))
 
 
 COLUMNS = ('frame', 'seconds', 'id', 'class', 'x', 'y', 'w', 'h', 'score', 'state')
@@ -71,8 +74,8 @@ class _Table:
     offline post-processing). As CSV (a header line) or JSON Lines (one object a line, so a live input's rows can
     be appended)."""
 
-    def __init__(self, path, kind, frame_rate, states):
-        self.path, self.frame_rate, self.states = path, float(frame_rate), states
+    def __init__(self, path, kind, frame_rate, states, classes):
+        self.path, self.frame_rate, self.states, self.classes = path, float(frame_rate), states, classes
         self._header = [','.join(COLUMNS) + '\n'] if kind == 'csv' else []
         self._format = _csv_row if kind == 'csv' else _json_row
 
@@ -86,7 +89,7 @@ class _Table:
             for track_id, box, score in zip(ids.tolist(), tlwhs.tolist(), scores.tolist()):
                 state = ('interpolated' if track_id not in observed else
                          'observed' if observed[track_id] else 'predicted')
-                row = (frame_id, round((frame_id - 1) / self.frame_rate, 3), track_id, 0,
+                row = (frame_id, round((frame_id - 1) / self.frame_rate, 3), track_id, self.classes[track_id],
                        *(round(v, 2) for v in box), round(score, 4), state)
                 yield self._format(row)
 
@@ -113,10 +116,11 @@ class SequenceOutputs:
     often (for live streams), and rewrites the counts. ``counter`` (a :class:`ppdet_deepsort.counting.Counter`, or
     None) counts the reported tracks; its counts are written with the results and drawn on the frames.
     ``save_format``: besides the MOTChallenge file, 'csv' and 'json' (JSON Lines) tables of the same rows
-    (:class:`_Table`)."""
+    (:class:`_Table`). ``class_column``: the MOTChallenge file's eighth column holds each track's class (ppdet's
+    MCMOT layout) instead of -1."""
 
     def __init__(self, output_dir, seq_name, frame_rate, save_images=False, save_videos=False, trail=30,
-                 flush_interval=None, counter=None, save_format=()):
+                 flush_interval=None, counter=None, save_format=(), class_column=False):
         self.result_path = self.result_file(output_dir, seq_name)
         self.vis_dir = os.path.join(output_dir, 'mot_outputs', seq_name)
         self.video_path = os.path.join(output_dir, 'mot_outputs', seq_name + '_vis.mp4')
@@ -124,8 +128,10 @@ class SequenceOutputs:
         self.save_images, self.save_videos = save_images, save_videos
         self.counter = counter
         self._states = {}  # frame id -> {track id: matched in that frame}
+        self._classes = {}  # track id -> class
+        self._mot_classes = self._classes if class_column else None
         self.tables = [_Table(self.result_path[:-len('.txt')] + ('.csv' if kind == 'csv' else '.jsonl'), kind,
-                              frame_rate, self._states) for kind in dict.fromkeys(save_format)]
+                              frame_rate, self._states, self._classes) for kind in dict.fromkeys(save_format)]
         self.count_paths = tuple(os.path.join(output_dir, 'mot_counts', seq_name + ext) for ext in ('.json', '.csv'))
         self.frame_rate = frame_rate
         self.by_frame = {}  # frame id -> (ids, tlwh, scores) of the reported tracks
@@ -173,8 +179,9 @@ class SequenceOutputs:
         with self._lock:
             self.counter.frame_size(width, height)
 
-    def add(self, frame_id, ids, tlwhs, scores, observed=None):
-        """Record one frame's reported tracks; ``observed``: which were matched in this frame (None: all).
+    def add(self, frame_id, ids, tlwhs, scores, observed=None, classes=None):
+        """Record one frame's reported tracks; ``observed``: which were matched in this frame (None: all);
+        ``classes``: their classes (None: 0).
 
         Raises:
             OutputError: the last flush failed.
@@ -184,8 +191,10 @@ class SequenceOutputs:
         tracks = (np.asarray(ids, np.int64), np.asarray(tlwhs, np.float64).reshape(-1, 4),
                   np.asarray(scores, np.float64))
         observed = np.ones(len(tracks[0]), bool) if observed is None else np.asarray(observed, bool)
+        classes = np.zeros(len(tracks[0]), np.int64) if classes is None else np.asarray(classes, np.int64)
         with self._lock:
             self.by_frame[frame_id] = tracks
+            self._classes.update(zip(tracks[0].tolist(), classes.tolist()))
             if self.tables:
                 self._states[frame_id] = dict(zip(tracks[0].tolist(), observed.tolist()))
             self._pending.append(frame_id)
@@ -196,7 +205,7 @@ class SequenceOutputs:
         appended = False
         while not self._closing.wait(interval):
             with self._lock:
-                lines = [list(_lines(self.by_frame, self._pending))]
+                lines = [list(_lines(self.by_frame, self._pending, self._mot_classes))]
                 lines += [([] if appended else table.header()) + list(table.lines(self.by_frame, self._pending))
                           for table in self.tables]
                 self._pending = []
@@ -262,7 +271,7 @@ class SequenceOutputs:
             video = self._writer is not None
             if video:
                 self._close_video()
-            write_mot_results(self.result_path, self.by_frame)
+            write_mot_results(self.result_path, self.by_frame, self._mot_classes)
             for table in self.tables:
                 table.write(self.by_frame)
             if self.counter is not None:
@@ -314,7 +323,7 @@ class SequenceOutputs:
         self._stop_flushing()
         try:
             if self.by_frame:
-                write_mot_results(self.partial_path, self.by_frame)
+                write_mot_results(self.partial_path, self.by_frame, self._mot_classes)
                 for table in self.tables:
                     table.write(self.by_frame, table.path + '.partial')
                 logger.warning("Results of the {} frames tracked before it stopped kept in {}".format(

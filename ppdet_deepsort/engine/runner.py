@@ -52,11 +52,12 @@ class SDERunner:
             written beside its results and drawn on its annotated frames.
         save_format (tuple[str]): 'csv', 'json': tables of the results besides the MOTChallenge file
             (:class:`.outputs.SequenceOutputs`).
+        class_column (bool): the MOTChallenge file holds each track's class in its eighth column, not -1.
     """
 
     def __init__(self, dataset, make_tracker, embedder=None, detector=None, mode='eval', interpolation=(0, 0.),
                  read_ahead=4, digest='', flush_interval=5., det_interval=1, reid_batch_frames=1, counting=Counting(),
-                 save_format=()):
+                 save_format=(), class_column=False):
         self.dataset = dataset
         self.pipeline = Pipeline(make_tracker, embedder, detector, det_interval, reid_batch_frames)
         self.mode = mode
@@ -66,6 +67,7 @@ class SDERunner:
         self.run_digest = digest
         self.counting = counting
         self.save_format = tuple(save_format)
+        self.class_column = class_column
 
     @property
     def embedder(self):
@@ -119,7 +121,8 @@ class SDERunner:
             outputs = SequenceOutputs(output_dir, seq.name, seq.frame_rate, save_images, save_videos,
                                       trail=TRAIL_ALL if self.counting.draw_center_traj else 30,
                                       flush_interval=self.flush_interval if seq.is_live else None,
-                                      counter=self.counting.counter(seq), save_format=self.save_format)
+                                      counter=self.counting.counter(seq), save_format=self.save_format,
+                                      class_column=self.class_column)
             stats[name] = track_sequence(seq, self.dataset, self.pipeline, outputs, stop, draw_threshold,
                                          self.read_ahead, self.interpolation)
             outputs.commit()

@@ -14,7 +14,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from ..boxes import tlwh_to_xyxy
+from ..boxes import pred_dets as as_pred_dets
 from ..data.det_file import inside_frame
 from ..data.read_ahead import WriteBehind, read_ahead
 from ..data.stream import StreamEnded
@@ -61,8 +61,8 @@ class Pipeline:
         ``frames`` (frame id, image, saved boxes and scores) decoded, detected, cropped and, where ``tracker``'s ReID
         policy can say which crops it reads before it has seen the frame (``embedding_ahead``), embedded, up to
         ``depth`` frames ahead of the caller in background threads (one decodes, one runs the detector and cuts the
-        crops, one runs the ReID model), each stage's time added to ``seconds``. Detections are (tlwh, scores) inside
-        the frame; None on a frame without detection (``det_interval``)."""
+        crops, one runs the ReID model), each stage's time added to ``seconds``. Detections are (tlwh, scores, class
+        ids) inside the frame; None on a frame without detection (``det_interval``)."""
         models = self.detector is not None or self.embedder is not None
         frames = read_ahead(_timed(frames, seconds, 'decode'), depth if models else 0)
         frames = read_ahead(self._detected(seq, frames, tracker, seconds), depth if self.embedder is not None else 0)
@@ -71,20 +71,20 @@ class Pipeline:
     def _detected(self, seq, frames, tracker, seconds):
         """Per frame [frame id, image, detections, crops, the crops the tracker will read or None]."""
         crop = self.embedder is not None and self.embedder.crops_ahead
-        for index, (frame_id, image, tlwh, score) in enumerate(frames):
+        for index, (frame_id, image, *detections) in enumerate(frames):
             if index % self.det_interval:
                 yield [frame_id, image, None, None, None]
                 continue
             start = time.perf_counter()
             if self.detector is not None:
-                tlwh, score = self.detector(image)
+                detections = self.detector(image)
             mark = time.perf_counter()
-            tlwh, score = _inside(tlwh, score, image, seq)
+            tlwh, score, classes = detections = _inside(*detections, image, seq)
             crops = self.embedder.crops(image, tlwh) if crop else None
             seconds['detector'] += mark - start
             seconds['crops'] += time.perf_counter() - mark
-            yield [frame_id, image, (tlwh, score), crops,
-                   tracker.embedding_ahead(score) if crops is not None else None]
+            yield [frame_id, image, detections, crops,
+                   tracker.embedding_ahead(score, classes) if crops is not None else None]
 
     def _embedded_ahead(self, seq, frames, seconds):
         """The frames with the embeddings of the crops the tracker will read, where it said them ahead; a file's
@@ -131,13 +131,13 @@ def _timed(items, seconds, stage):
         yield item
 
 
-def _inside(tlwh, score, image, seq):
+def _inside(tlwh, score, classes, image, seq):
     """The boxes not wholly outside the frame: those can be neither cropped nor scored against ground truth."""
     size = image.shape[1::-1] if image is not None else seq.im_size
     if size is None:
-        return tlwh, score
+        return tlwh, score, classes
     inside = inside_frame(tlwh, size)
-    return tlwh[inside], score[inside]
+    return tlwh[inside], score[inside], classes[inside]
 
 
 def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., read_ahead_frames=4,
@@ -188,8 +188,8 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
                     tracker.coast(image)
                     t1 = t2 = t0
                 else:
-                    tlwh, score = detections
-                    pred_dets = np.concatenate([np.zeros((len(tlwh), 1)), score[:, None], tlwh_to_xyxy(tlwh)], axis=1)
+                    tlwh, score, classes = detections
+                    pred_dets = as_pred_dets(tlwh, score, classes)
                     tracker.predict(image)
                     t1 = t2 = time.perf_counter()
                     if embedder is not None:
@@ -205,7 +205,7 @@ def track_sequence(seq, sequences, pipeline, outputs, stop, draw_threshold=0., r
                 ids, tlwhs, scores = tracker.outputs()
                 t3 = time.perf_counter()
                 fps = n / (t3 - start)
-                outputs.add(frame_id, ids, tlwhs, scores, tracker.observed())
+                outputs.add(frame_id, ids, tlwhs, scores, tracker.observed(), tracker.classes_of(ids))
                 if draw:
                     shown = scores >= draw_threshold
                     writer.submit(functools.partial(_draw, outputs, stages, frame_id, image, ids[shown], tlwhs[shown],

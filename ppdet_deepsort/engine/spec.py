@@ -46,12 +46,15 @@ class PostProcess:
         save_format (list[str]): besides the MOTChallenge file, the same rows with each frame's time, the class and
             whether the box was observed, predicted or interpolated: 'csv' (``mot_results/{seq}.csv``) and 'json'
             (JSON Lines, one object a row, ``mot_results/{seq}.jsonl``). The tools' ``--save_format``. Default [].
+        metric (str): ppdet's key: 'MCMOT' (multi-class tracking) writes each track's class in the MOTChallenge
+            file's eighth column, as ppdet's engine does; otherwise -1 is written there. Default 'MOT'.
     """
 
     interpolate_max_gap: int = 0
     smooth_sigma: float = 0.
     flush_interval: float = 5.
     save_format: List[Literal['csv', 'json']] = dataclasses.field(default_factory=list)
+    metric: str = 'MOT'
 
     def __post_init__(self):
         _check('config', self)
@@ -63,6 +66,11 @@ class PostProcess:
     @property
     def interpolation(self):
         return self.interpolate_max_gap, float(self.smooth_sigma)
+
+    @property
+    def class_column(self):
+        """Whether the MOTChallenge file holds each track's class (``metric: MCMOT``)."""
+        return self.metric.upper() == 'MCMOT'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -300,4 +308,6 @@ class RunSpec:
             settings['counting'] = dataclasses.asdict(self.counting)
         if self.post.save_format:
             settings['save_format'] = sorted(self.post.save_format)
+        if self.post.class_column:
+            settings['class_column'] = True
         return manifest.run_digest(settings)

@@ -23,6 +23,7 @@ import random
 import numpy as np
 from tqdm import tqdm
 
+from ..boxes import pred_dets
 from ..data import GroundTruth
 from ..metrics import evaluate
 from ..tracker import FastDeepSORTTracker
@@ -80,10 +81,10 @@ class TuningData:
                 with open(path, 'rb') as f:
                     return pickle.load(f)
         frames = []
-        for frame_id, image, tlwh, score in tqdm(sequences.frames(seq, with_images=embedder is not None),
-                                                 total=len(seq.frame_ids), desc=seq.name, leave=False):
-            pred = np.c_[np.zeros(len(tlwh)), score, tlwh[:, :2], tlwh[:, :2] + tlwh[:, 2:]]
-            frames.append((frame_id, pred, None if embedder is None else embedder(image, tlwh)))
+        for frame_id, image, tlwh, score, classes in tqdm(sequences.frames(seq, with_images=embedder is not None),
+                                                          total=len(seq.frame_ids), desc=seq.name, leave=False):
+            frames.append((frame_id, pred_dets(tlwh, score, classes),
+                           None if embedder is None else embedder(image, tlwh)))
         if path is not None:
             os.makedirs(cache_dir, exist_ok=True)
             with atomic_write(path, 'wb') as f:

@@ -196,7 +196,7 @@ class Detector:
                 'scale_factor': np.asarray(sample['scale_factor'], np.float32)[None]}
 
     def __call__(self, frame):
-        """(tlwh N x 4, score N) of the detections kept, clipped to the frame."""
+        """(tlwh N x 4, score N, class id N) of the detections kept, clipped to the frame."""
         inputs = self.inputs(frame)
         bbox, bbox_num = self.model(inputs)
         bbox = np.asarray(bbox, np.float64).reshape(-1, 6)[:int(np.sum(bbox_num))]
@@ -211,6 +211,6 @@ class Detector:
         xyxy = np.clip(xyxy, 0, [w, h, w, h])
         size = xyxy[:, 2:] - xyxy[:, :2]
         keep = (size > 0).all(axis=1)
-        return np.concatenate([xyxy[keep, :2], size[keep]], axis=1), bbox[keep, 1]
+        return np.concatenate([xyxy[keep, :2], size[keep]], axis=1), bbox[keep, 1], bbox[keep, 0].astype(np.int64)
 
 

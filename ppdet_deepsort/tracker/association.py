@@ -30,10 +30,12 @@ class FrameDetections:
         weak (list[int]): the others kept: they may only continue tracks (ByteTrack's low-score detections).
         plan (:class:`.reid_policy.Plan`): the pairs matched before the stages and the detections embedded, set by
             the tracker before the stages run.
+        classes (ndarray): N class ids, which the tracks they start keep.
     """
 
-    def __init__(self, tlwh, measurements, scores, embeddings, strong, weak):
+    def __init__(self, tlwh, measurements, scores, embeddings, strong, weak, classes):
         self.tlwh, self.measurements, self.scores, self.embeddings = tlwh, measurements, scores, embeddings
+        self.classes = classes
         self.strong, self.weak = strong, weak
         self.plan = None
 

@@ -33,24 +33,17 @@ Options from the trackers that followed it, each off by default, each a part cho
 * one global assignment in place of the cascade (StrongSORT, :class:`.association.GlobalMatching`);
 * ReID on demand: only the detections whose match the appearance can change are embedded
   (:class:`.reid_policy.OnDemand`, :meth:`FastDeepSORTTracker.embedding_needed`).
+
+Each class is tracked apart (``per_class``), by a :class:`.class_tracker.ClassTracker` of its own: a track matches only
+detections of its class, ids are unique across classes, and ReID may serve some classes only (``reid_classes``).
 """
 
 import numpy as np
 
-from ..boxes import from_tlwh, xyxy_to_tlwh
-from . import association as stages
-from .appearance import Appearance, NoAppearance
-from .birth import QuantileBirth, ThresholdBirth
 from .camera_motion import compensation
-from .ema_appearance import EMAAppearance
-from .kalman_filter import NOISE, KalmanFilter, NSAKalmanFilter, PpdetKalmanFilter
-from .nn_matching import NearestNeighborDistanceMetric
+from .class_tracker import ClassTracker, reid_policy, score_split
 from .options import TrackerOptions, signature
-from .reid_policy import EmbedAll, OnDemand
-from .reupdate import reupdate
-from .score_split import BoostedSplit, ScoreSplit
-from .track import Reported
-from .tracker import Tracker
+from .track import ReportedTogether, TrackIds, Tracks
 
 __all__ = ['FastDeepSORTTracker']
 
@@ -107,68 +100,37 @@ class FastDeepSORTTracker:
     @property
     def needs_frames(self):
         """Whether :meth:`predict` needs each frame's image (camera motion from the frames)."""
-        return self._camera.needs_frames
+        return self._needs_frames
 
     @property
     def tracks(self):
-        """Every live track (:class:`.track.Tracks`), tentative ones included."""
-        return self._tracker.tracks
+        """Every live track (:class:`.track.Tracks`), tentative ones included, of the one class tracked so far."""
+        if len(self._classes) > 1:
+            raise ValueError("tracks: this tracker tracks classes {} apart; each has its own tracks".format(
+                list(self._classes)))
+        return next(iter(self._classes.values())).tracks if self._classes else Tracks(self.options.kalman_state)
 
     def reset(self):
         """Forget every track, as for a new sequence."""
         o = self.options
-        kalman_filter = (PpdetKalmanFilter() if o.ppdet_compat else
-                         (NSAKalmanFilter if o.nsa else KalmanFilter)(NOISE[o.kalman_state](o.velocity_noise)))
-        self._model = (EMAAppearance(o.ema_alpha) if o.appearance == 'ema' else
-                       NearestNeighborDistanceMetric(o.metric_type, o.matching_threshold, o.budget))
-        # Thresholds at 0 are off: detection files with scores of -1 (no score) keep every detection.
-        policy = OnDemand(o.reid_min_iou, o.reid_refresh) if o.reid_policy == 'on_demand' else EmbedAll()
-        self._max_age, n_init, self._report_age = self.frame_counts
-        floor = o.new_track_threshold if o.new_track_threshold > 0 else -np.inf
-        birth = QuantileBirth(floor, o.new_track_quantile) if o.new_track_quantile else ThresholdBirth(floor)
-        self._tracker = Tracker(kalman_filter, self._associate, reupdate if o.observation_centric else _no_replay,
-                                n_init, self._max_age, birth, policy)
-        self._planned = None  # (detections, frame, plan) of embedding_needed, for the update that follows
-        self._split = (BoostedSplit if o.score_boost else ScoreSplit)(
-            o.high_score_threshold if o.high_score_threshold > 0 else -np.inf, o.low_score_threshold)
-        self._camera = compensation(o.camera_motion)
-        self._image, self._moved = None, True  # the frame predicted for, and whether the camera was followed
-        self._measure = _ppdet_measurements if o.ppdet_compat else _Measurements(kalman_filter.form)
-        self._shape_ok = _ShapeFilter(o.min_box_area, o.vertical_ratio)
+        self._ids = TrackIds()
+        self._classes = {}  # class (0 for all, tracked together) -> ClassTracker, in order of class
+        self._image, self._predicted = None, False  # the frame predicted for, for a class first seen in it
+        # What a caller may ask ahead, from another thread: the split and the policy depend on the keys alone.
+        self._ahead = score_split(o), reid_policy(o, True)
+        self._needs_frames = compensation(o.camera_motion).needs_frames
+        self._class_keys = _class_ids if o.per_class and not o.ppdet_compat else _all_together
         self._with_appearance = self._mode  # None: fixed by the first update, embeddings given or not
-        self._reported = np.zeros(0, np.int64), np.zeros((0, 4))  # rows and boxes output for the last frame
-        self._observed = np.zeros(0, bool)  # which of them were matched in it
-
-    def _associate(self, with_embeddings):
-        """The association stages and the appearance updater, deep_sort's two stages first."""
-        o = self.options
-        first = stages.MatchingCascade if o.matching_cascade else stages.GlobalMatching
-        if with_embeddings:
-            cost = (stages.FusedAppearanceCost(self._model, o.motion_weight) if o.motion_weight else
-                    stages.AppearanceCost(self._model))
-            cascade, appearance = first(cost, o.matching_threshold, self._max_age), Appearance(self._model)
-        else:
-            cost = stages.MotionIoUCost() if o.motion_gate else stages.UngatedIoUCost()
-            if o.momentum_weight:
-                cost = stages.MomentumCost(cost, o.momentum_weight, o.motion_matching_threshold)
-            cascade, appearance = first(cost, o.motion_matching_threshold, self._max_age), NoAppearance()
-        association = [cascade, stages.IoUMatching(o.max_iou_distance)]
-        if with_embeddings and o.reid_policy == 'on_demand':
-            association.insert(0, stages.PlannedMatches())
-        if o.high_score_threshold > 0:
-            association.append(stages.LowScoreMatching())
-        if o.observation_centric:
-            association.append(stages.ObservationRecovery())
-        return association, appearance
+        self._reported = []  # the classes' trackers that reported the last frame
 
     def predict(self, image=None):
         """Propagate all tracks one frame ahead. Call once per frame, before :meth:`update`; with
         ``camera_motion: frames`` give the frame's BGR image. The tracks are moved as the camera moved once the
         frame's detections are given (:meth:`embedding_needed` or :meth:`update`)."""
         self._check_image(image)
-        self._tracker.predict()
-        self._image, self._moved = image, False
-        self._planned = None
+        for tracker in self._classes.values():
+            tracker.predict(image)
+        self._image, self._predicted = image, True
 
     def coast(self, image=None):
         """A frame without detections (the runner's ``det_interval``), in place of :meth:`predict` and :meth:`update`:
@@ -176,35 +138,38 @@ class FastDeepSORTTracker:
         and the tracks reported in the last frame are reported again at their predicted boxes. Returns them as
         :meth:`update` does."""
         self._check_image(image)
-        self._tracker.coast()
-        self._camera(self._tracker.tracks, image, None)
-        self._planned = None
-        tracks, rows = self._tracker.tracks, self._reported[0]
-        self._reported, self._observed = (rows, tracks.to_tlwh()[rows]), np.zeros(len(rows), bool)
-        return Reported(tracks, rows)
+        self._image, self._predicted = None, False
+        return self._together([tracker.coast(image) for tracker in self._classes.values()])
 
-    def embedding_ahead(self, scores):
-        """Which detections (by their N scores) the next :meth:`update` reads embeddings of, where that can be known
-        before the frame is tracked (``reid_policy: always``: those scoring at least ``high_score_threshold``), so
-        that a caller may embed them ahead, beside the tracker; None where it depends on the tracks (``reid_policy:
-        on_demand``, ``score_boost``: then ask :meth:`embedding_needed`). Safe to call from another thread while the
-        tracker works."""
-        strong = self._split.ahead(np.asarray(scores, np.float64))
-        return None if strong is None else self._tracker.policy.ahead(strong)
+    def embedding_ahead(self, scores, classes=None):
+        """Which detections (by their N scores, and N class ids) the next :meth:`update` reads embeddings of, where
+        that can be known before the frame is tracked (``reid_policy: always``: those scoring at least
+        ``high_score_threshold``, of a class in ``reid_classes``), so that a caller may embed them ahead, beside the
+        tracker; None where it depends on the tracks (``reid_policy: on_demand``, ``score_boost``: then ask
+        :meth:`embedding_needed`). Without ``classes``, every detection is taken for one of ``reid_classes``. Safe to
+        call from another thread while the tracker works."""
+        split, policy = self._ahead
+        strong = split.ahead(np.asarray(scores, np.float64))
+        ahead = None if strong is None else policy.ahead(strong)
+        if ahead is not None and classes is not None and self.options.reid_classes:
+            ahead &= np.isin(classes, self.options.reid_classes)
+        return ahead
 
     def embedding_needed(self, pred_dets):
         """After :meth:`predict`, before :meth:`update` with the same ``pred_dets``: which detections' embeddings that
         update will read (N bools). With ``reid_policy: always`` every detection's (those below
-        ``high_score_threshold`` excepted); with 'on_demand' only those whose match the appearance can change, so a
-        caller may embed these alone and pass anything (zeros) in the other rows of ``pred_embs``. A caller that
-        embeds every detection gets the same tracks."""
+        ``high_score_threshold`` and those of classes left out of ``reid_classes`` excepted); with 'on_demand' only
+        those whose match the appearance can change, so a caller may embed these alone and pass anything (zeros) in
+        the other rows of ``pred_embs``. A caller that embeds every detection gets the same tracks."""
         pred_dets = self._check_dets(pred_dets)
-        frame = self._frame(pred_dets)
-        self._planned = pred_dets.copy(), frame, self._tracker.plan(frame)
-        return self._planned[2].embed.copy()
+        needed = np.zeros(len(pred_dets), bool)
+        for tracker, rows in self._by_class(pred_dets):
+            if tracker.reads_embeddings:
+                needed[rows] = tracker.embedding_needed(pred_dets[rows])
+        return needed
 
     def _check_image(self, image):
-        if image is None and self._camera.needs_frames:
+        if image is None and self._needs_frames:
             raise ValueError("camera_motion: frames: the tracker needs each frame's image (predict(image)) to follow "
                              "the camera")
 
@@ -224,53 +189,70 @@ class FastDeepSORTTracker:
         """
         pred_dets = self._check_dets(pred_dets)
         self._check_mode(pred_embs)
-        planned, self._planned = self._planned, None
-        if planned is not None and np.array_equal(planned[0], pred_dets):
-            _, frame, plan = planned
-        else:
-            frame = self._frame(pred_dets)
-            plan = self._tracker.plan(frame)
         if pred_embs is not None:
-            frame.embeddings = self._embeddings(pred_embs, plan.embed)
-        self._tracker.update(frame, plan)
-        tracks = self._tracker.tracks
-        tlwh = tracks.to_tlwh()
-        keep = tracks.confirmed() & (tracks.time_since_update <= self._report_age)
-        keep &= self._shape_ok(tlwh)
-        self._reported = np.flatnonzero(keep), tlwh[keep]
-        self._observed = tracks.time_since_update[keep] == 0
-        return Reported(tracks, self._reported[0])
+            pred_embs = np.asarray(pred_embs, dtype=np.float32)
+            if pred_embs.ndim != 2 or len(pred_embs) != len(pred_dets):
+                raise ValueError("pred_embs must be N x D with N = {} detections, got shape {}".format(
+                    len(pred_dets), pred_embs.shape))
+        reported = []
+        for tracker, rows in self._by_class(pred_dets):
+            embs = pred_embs[rows] if pred_embs is not None and tracker.reads_embeddings else None
+            reported.append(tracker.update(pred_dets[rows], embs))
+        self._image, self._predicted = None, False
+        return self._together(reported)
+
+    def _by_class(self, pred_dets):
+        """(the tracker of a class, the rows of ``pred_dets`` of that class) for every class tracked so far and every
+        class in ``pred_dets``, in order of class; the trackers of classes first seen here are made."""
+        keys = self._class_keys(pred_dets)
+        if len(self._classes) == 1 and (keys == next(iter(self._classes))).all():  # one class: every row
+            return [(next(iter(self._classes.values())), np.arange(len(keys)))]
+        new = set(keys.tolist()) - set(self._classes)
+        if new:
+            for key in new:
+                self._classes[key] = tracker = ClassTracker(self.options, self.frame_counts, self._ids,
+                                                            self._appearance(key))
+                if self._predicted:
+                    tracker.predict(self._image)
+            self._classes = dict(sorted(self._classes.items()))
+        return [(tracker, np.flatnonzero(keys == key)) for key, tracker in self._classes.items()]
+
+    def _appearance(self, key):
+        """Whether the tracker of class ``key`` reads embeddings: in a run with them (or not yet known), for a class
+        of ``reid_classes`` (any, when it is [])."""
+        return self._with_appearance is not False and (not self.options.reid_classes or
+                                                       key in self.options.reid_classes)
+
+    def _together(self, reported):
+        """One frame's :class:`.track.Reported` of every class's tracker, as one."""
+        self._reported = list(self._classes.values())
+        return reported[0] if len(reported) == 1 else ReportedTogether(reported)
 
     def outputs(self):
         """Tracks to report for the current frame, as ppdet's engine selects them: confirmed, matched
         in this frame or (with ``max_time_since_update`` 1) the one before, and passing ``min_box_area`` /
-        ``vertical_ratio``.
+        ``vertical_ratio``; class by class.
 
         Returns:
-            (ids (K,), tlwhs (K x 4), scores (K,)) arrays.
+            (ids (K,), tlwhs (K x 4), scores (K,)) arrays; :meth:`classes_of` gives their classes.
         """
-        rows, tlwh = self._reported
-        tracks = self._tracker.tracks
-        return tracks.track_id[rows], tlwh, tracks.score[rows]
+        parts = [tracker.outputs() for tracker in self._reported]
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(0)
+        return tuple(np.concatenate(column) for column in zip(*parts))
 
     def observed(self):
         """Which of the tracks :meth:`outputs` returns were matched to a detection in this frame (N bools); the others
         are at their predicted boxes (a frame they missed, with ``max_time_since_update`` 1, or a frame without
         detections, :meth:`coast`)."""
-        return self._observed.copy()
+        return np.concatenate([tracker.observed() for tracker in self._reported] + [np.zeros(0, bool)])
 
-    def _frame(self, pred_dets):
-        """The detections as the stages see them (:class:`.association.FrameDetections`), embeddings not yet; the
-        tracks moved as the camera moved, the first time a frame is made after :meth:`predict`."""
-        tlwh, measurements = self._measure(pred_dets[:, 2:6])
-        scores = pred_dets[:, 1].astype(np.float64)
-        # The camera is followed on the detections strong by their own scores, before any boost by the tracks.
-        frame = stages.FrameDetections(tlwh, measurements, scores, None, scores >= self._split.high, [])
-        if not self._moved:
-            self._camera(self._tracker.tracks, self._image, frame)
-            self._image, self._moved = None, True
-        frame.strong, frame.weak = self._split(scores, tlwh, self._tracker.tracks)
-        return frame
+    def classes_of(self, ids):
+        """The class of each of these track ids of the current sequence (the class of the detection that started the
+        track; with ``per_class``, every detection it matched)."""
+        return self._ids.classes(ids)
 
     @staticmethod
     def _check_dets(pred_dets):
@@ -291,56 +273,13 @@ class FastDeepSORTTracker:
             raise ValueError("this tracker started {} embeddings; every frame must be the same".format(
                 'with' if self._with_appearance else 'without'))
 
-    def _embeddings(self, pred_embs, embed):
-        """The rows of ``pred_embs`` the plan reads (``embed``), checked; the others replaced by one unit vector,
-        which no stage reads, so that whatever the caller put there changes nothing."""
-        pred_embs = np.asarray(pred_embs, dtype=np.float32)
-        if pred_embs.ndim != 2 or len(pred_embs) != len(embed):
-            raise ValueError("pred_embs must be N x D with N = {} detections, got shape {}".format(
-                len(embed), pred_embs.shape))
-        read = pred_embs[embed]
-        if not np.isfinite(read).all():
-            raise ValueError("pred_embs hold NaN or inf")
-        self._model.check(read)
-        if not embed.all():
-            pred_embs = pred_embs.copy()
-            pred_embs[~embed] = 0.
-            pred_embs[~embed, 0] = 1.
-        return pred_embs
-
 
 FastDeepSORTTracker.__doc__ += TrackerOptions.__doc__  # the keys' descriptions, which ppdet's schema reads too
 
 
-def _no_replay(kf, tracks, rows, measurements):
-    pass
+def _class_ids(pred_dets):
+    return pred_dets[:, 0].astype(np.int64)
 
 
-class _Measurements:
-    """x1y1x2y2 detections -> (tlwh, boxes in the Kalman state's form), in float64."""
-
-    def __init__(self, form):
-        self.form = form
-
-    def __call__(self, xyxy):
-        tlwh = xyxy_to_tlwh(xyxy.astype(np.float64))
-        return tlwh, from_tlwh(tlwh, self.form)
-
-
-def _ppdet_measurements(xyxy):
-    """As ppdet: tlwh = (x1, y1, x2 - x1 + 1, y2 - y1 + 1), held and converted in float32."""
-    tlwh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2] + 1], 1).astype(np.float32)
-    return tlwh.astype(np.float64), from_tlwh(tlwh, 'xyah').astype(np.float64)
-
-
-class _ShapeFilter:
-    """Which output boxes (tlwh) pass ``min_box_area`` and ``vertical_ratio`` (<= 0: any ratio)."""
-
-    def __init__(self, min_box_area, vertical_ratio):
-        self.min_box_area, self.vertical_ratio = min_box_area, vertical_ratio if vertical_ratio > 0 else None
-
-    def __call__(self, tlwh):
-        keep = tlwh[:, 2] * tlwh[:, 3] > self.min_box_area
-        if self.vertical_ratio is not None:
-            keep &= tlwh[:, 2] / tlwh[:, 3] <= self.vertical_ratio
-        return keep
+def _all_together(pred_dets):
+    return np.zeros(len(pred_dets), np.int64)

@@ -16,7 +16,8 @@ from .kalman_filter import VELOCITY_NOISE
 __all__ = ['TrackerOptions', 'PPDET_KEYS']
 
 # The keys that only one mode reads (ppdet's own keys are left out: ppdet's configs set them in both modes).
-_APPEARANCE_ONLY = ('appearance', 'ema_alpha', 'motion_weight', 'reid_policy', 'reid_min_iou', 'reid_refresh')
+_APPEARANCE_ONLY = ('appearance', 'ema_alpha', 'motion_weight', 'reid_policy', 'reid_min_iou', 'reid_refresh',
+                    'reid_classes')
 _MOTION_ONLY = ('motion_matching_threshold', 'motion_gate', 'momentum_weight')
 
 # ppdet 2.6's DeepSORTTracker keys, in its order: the first fields, followed by ppdet_compat
@@ -110,6 +111,16 @@ class TrackerOptions:
             IoU with the predicted box of a confirmed track matched in the last frame (BoostTrack's confidence boost),
             so that an occluded person's weak box near its track takes part in every stage (:mod:`.score_split`);
             births still need the detection's own score. Default False.
+        per_class (bool): each class (the detector's class id, or a detection file's class column) is tracked apart:
+            a track matches only detections of its class, and its class is reported with it (the tables' class
+            column, the MOTChallenge file's eighth with ``metric: MCMOT``); ids stay unique across classes. A single
+            class tracks exactly as without. false (and ``ppdet_compat``) tracks every class together, as ppdet's
+            ``DeepSORTTracker`` does, each track reported with the class of the detection that started it.
+            Default True.
+        reid_classes (list[int]): with a ReID model, the classes tracked with appearance embeddings; the others
+            are tracked on motion alone (as ``reid: None`` would, with the motion-only keys of this section), and
+            their crops are not embedded. The bundled ReID models learned people: a COCO detector's people are
+            class 0. [] tracks every class with appearance. Default [].
     """
 
     input_size: List[int] = dataclasses.field(default_factory=lambda: [64, 192])
@@ -145,6 +156,8 @@ class TrackerOptions:
     reference_fps: float = 0.
     new_track_quantile: float = 0.
     score_boost: bool = False
+    per_class: bool = True
+    reid_classes: List[int] = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
         name = 'FastDeepSORTTracker'
@@ -175,18 +188,24 @@ class TrackerOptions:
                 self.reference_fps)
         require(name, 'new_track_quantile', 0 <= self.new_track_quantile < 1, 'a value in [0, 1)',
                 self.new_track_quantile)
+        require(name, 'reid_classes', self.per_class or not self.reid_classes,
+                '[] with per_class false (classes tracked together share one matching)', self.reid_classes)
         if isinstance(self.camera_motion, bool):  # the key was a switch for the frames' compensation
             object.__setattr__(self, 'camera_motion', 'frames' if self.camera_motion else 'none')
         changed = self.changed_beyond_ppdet()
         require(name, 'ppdet_compat', not (self.ppdet_compat and changed),
                 "false when options beyond ppdet's are set ({})".format(', '.join(changed)), self.ppdet_compat)
         object.__setattr__(self, 'input_size', list(self.input_size))
+        object.__setattr__(self, 'reid_classes', sorted(set(self.reid_classes)))
 
     def check_mode(self, with_appearance):
         """Refuse, naming it, a key set to other than its default that does nothing when tracking with appearance
         embeddings (``with_appearance``) or on motion alone."""
-        unused, needs = ((_MOTION_ONLY, 'motion-only tracking (DeepSORT.reid: None)') if with_appearance else
+        unused, needs = ((_MOTION_ONLY, 'motion-only tracking (DeepSORT.reid: None, or classes left out of '
+                                        'reid_classes)') if with_appearance else
                          (_APPEARANCE_ONLY, 'appearance embeddings (a ReID model, DeepSORT.reid)'))
+        if with_appearance and self.reid_classes:  # the classes left out of reid_classes track on motion alone
+            unused = ()
         for f in dataclasses.fields(self):
             if f.name in unused and getattr(self, f.name) != _default(f):
                 raise ConfigError("FastDeepSORTTracker.{}: {} does nothing {}; it needs {}: leave it out or set it "

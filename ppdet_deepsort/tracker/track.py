@@ -6,6 +6,8 @@ frames in a row. Keeping all tracks in arrays lets the Kalman filter and the cos
 all of them at once; :class:`Track` gives the per-track view that ppdet's engine iterates over.
 """
 
+import itertools
+
 import numpy as np
 
 from ..boxes import to_tlwh
@@ -215,4 +217,43 @@ class Reported:
 
     def __iter__(self):
         return (Track(self._tracks, int(i)) for i in self._rows)
+
+
+class ReportedTogether:
+    """The :class:`Reported` tracks of several classes' trackers, iterable as one."""
+
+    def __init__(self, parts):
+        self._parts = parts
+
+    def __len__(self):
+        return sum(len(part) for part in self._parts)
+
+    def __iter__(self):
+        return itertools.chain.from_iterable(self._parts)
+
+
+class TrackIds:
+    """A sequence's track ids, counting from 1 and shared by its classes' trackers, so that an id names one track
+    whatever its class; each id remembers the class of the detection that started its track."""
+
+    def __init__(self):
+        self._classes = np.zeros(64, np.int64)  # of ids 1, 2, ...; grown by doubling
+        self._count = 0
+
+    def take(self, classes):
+        """New ids for tracks started from detections of these classes (N ints)."""
+        n = len(classes)
+        if self._count + n > len(self._classes):
+            self._classes = np.concatenate([self._classes, np.zeros(max(n, len(self._classes)), np.int64)])
+        self._classes[self._count:self._count + n] = classes
+        self._count += n
+        return np.arange(self._count - n + 1, self._count + 1)
+
+    def classes(self, ids):
+        """The class of each of these track ids (ints from :meth:`take`)."""
+        ids = np.asarray(ids, np.int64)
+        if len(ids) and not (ids.min() >= 1 and ids.max() <= self._count):
+            raise KeyError("track ids {} are not this sequence's (1 to {})".format(
+                ids[(ids < 1) | (ids > self._count)].tolist(), self._count))
+        return self._classes[ids - 1]
 

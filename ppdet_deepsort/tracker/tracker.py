@@ -27,15 +27,15 @@ class Tracker:
         max_age (int): frames a confirmed track may miss before it is deleted.
         birth: (scores, unmatched detections) -> the detections that start tracks (:mod:`.birth`).
         policy: which detections need embeddings and which pairs are sure without them (:mod:`.reid_policy`).
+        ids: the :class:`.track.TrackIds` new tracks take their ids from (shared with the trackers of other classes).
     """
 
-    def __init__(self, kf, associate, replay, n_init, max_age, birth, policy):
-        self.kf, self.replay, self.policy, self.birth = kf, replay, policy, birth
+    def __init__(self, kf, associate, replay, n_init, max_age, birth, policy, ids):
+        self.kf, self.replay, self.policy, self.birth, self.ids = kf, replay, policy, birth, ids
         self.n_init, self.max_age = n_init, max_age
         self._associate = associate
         self.stages = self.appearance = None
         self.tracks = Tracks(kf.form)
-        self._next_id = 1
 
     def predict(self):
         """Propagate every track one frame ahead. Call once per frame, before :meth:`update`."""
@@ -76,8 +76,7 @@ class Tracker:
         tracks.remove_deleted()
 
     def _initiate_tracks(self, frame, dets):
-        new_ids = np.arange(self._next_id, self._next_id + len(dets))
-        self._next_id += len(dets)
+        new_ids = self.ids.take(frame.classes[dets])
         mean, covariance = self.kf.initiate(frame.measurements[dets])
         self.tracks.append(mean, covariance, new_ids, frame.scores[dets])
         return new_ids
