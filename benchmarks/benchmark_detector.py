@@ -28,7 +28,6 @@ import sys
 import time
 
 import cv2
-import numpy as np
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 

@@ -145,8 +145,9 @@ def exported_run_spec(reid_model_dir, model_dir, det_results_dir, sources, runti
         detector = _export(model_dir, {'sample_transforms': det.sample_transforms, 'scaled': det.scaled})
         metric = 'MOT' if len(det.det_class_ids) == 1 else 'MCMOT'
     dataset = DatasetSpec({'det_results_dir': det_results_dir, 'reconnect_tries': reconnect_tries}, sources)
-    return RunSpec('test', tracker, reid, detector, runtime, dataset, PostProcess(save_format=list(save_format), metric=metric),
-                   detection_filter=detection_filter, schedule=Schedule(det_interval), counting=counting)
+    return RunSpec('test', tracker, reid, detector, runtime, dataset,
+                   PostProcess(save_format=list(save_format), metric=metric), detection_filter=detection_filter,
+                   schedule=Schedule(det_interval), counting=counting)
 
 
 def _export(folder, keys):
