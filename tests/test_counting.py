@@ -38,9 +38,25 @@ def test_a_crossing_counts_once_by_the_feet():
     counter = line_counter()
     walk(counter, [(400, y) for y in range(200, 420, 20)])  # feet from y 200 to 400: one crossing, down
     assert counter.totals()['entrance'] == {'in': 1, 'out': 0}
-    assert [e[2:] for e in counter.events] == [(7, 'entrance', 'in')]
+    assert [e[2:] for e in counter.events] == [(7, 'entrance', 'in', 0)]
     frame = counter.events[0][0]
     assert 300 + 10 < 200 + 20 * (frame - 1) <= 300 + 10 + 20  # counted where the feet passed the margin (10 px)
+
+
+def test_counts_are_split_by_class():
+    """A person (class 0) and a car (class 2) cross down, the car back up: the totals hold all three crossings, and
+    per class who made them."""
+    counter = line_counter()
+    boxes = {7: [[380, y - 100, 40, 100] for y in range(200, 420, 20)],
+             8: [[100, y - 50, 80, 50] for y in list(range(200, 420, 40)) + list(range(400, 180, -40))]}
+    for k in range(12):
+        ids = [i for i in boxes if k < len(boxes[i])]
+        counter.add(k + 1, np.array(ids), np.array([boxes[i][k] for i in ids]), np.array([0 if i == 7 else 2
+                                                                                           for i in ids]))
+    totals = counter.totals()
+    assert totals['entrance'] == {'in': 2, 'out': 1}
+    assert totals['by_class'] == {0: {'entrance': {'in': 1, 'out': 0}}, 2: {'entrance': {'in': 1, 'out': 1}}}
+    assert [(e[2], e[4], e[5]) for e in counter.events] == [(8, 'in', 2), (7, 'in', 0), (8, 'out', 2)]
 
 
 def test_jitter_on_the_line_counts_nothing_and_a_return_counts_each_way():
@@ -65,7 +81,8 @@ def test_vertical_line_counts_moving_right_as_in_and_intervals_split_by_seconds(
     counter = Counter({'entrance': Line((400, 600), (400, 0))}, frame_rate=10, secs_interval=1)
     walk(counter, [(x, 300) for x in range(300, 520, 20)], track_id=1)  # right, frames 1-11
     walk(counter, [(x, 300) for x in range(500, 280, -20)], track_id=2, first_frame=12)  # left, frames 12-22
-    assert counter.totals() == {'ids': 2, 'entrance': {'in': 1, 'out': 1}}
+    assert counter.totals() == {'ids': 2, 'entrance': {'in': 1, 'out': 1}, 'by_class': {0: {'entrance': {'in': 1,
+                                                                                               'out': 1}}}}
     rows = counter.intervals()
     assert [r['entrance_in'] for r in rows] == [1, 0, 0] and [r['entrance_out'] for r in rows] == [0, 1, 0]
     assert [r['ids'] for r in rows] == [1, 2, 1] and rows[1]['start_s'] == 1.0  # frame 11 is at 1.0 s
@@ -87,7 +104,8 @@ def test_counts_are_written_as_json_and_csv(tmp_path):
     walk(counter, [(400, y) for y in range(200, 420, 20)])
     counter.write(str(tmp_path / 'c.json'), str(tmp_path / 'c.csv'))
     summary = json.loads((tmp_path / 'c.json').read_text())
-    assert summary['totals'] == {'ids': 1, 'entrance': {'in': 1, 'out': 0}}
+    assert summary['totals'] == {'ids': 1, 'entrance': {'in': 1, 'out': 0},
+                                 'by_class': {'0': {'entrance': {'in': 1, 'out': 0}}}}
     assert summary['events'][0]['event'] == 'in' and summary['regions']['entrance']['kind'] == 'line'
     rows = list(csv.DictReader(open(tmp_path / 'c.csv')))
     assert rows[-1]['interval'] == 'total' and rows[-1]['entrance_in'] == '1'

@@ -29,10 +29,11 @@ class Counter:
         self._place = regions if callable(regions) else None
         self.regions = {} if callable(regions) else dict(regions)
         self.frame_rate, self.secs_interval = float(frame_rate), float(secs_interval)
-        self.events = []  # (frame id, seconds, track id, region, event)
+        self.events = []  # (frame id, seconds, track id, region, event, class)
         self._seen = collections.defaultdict(set)  # interval -> ids
         self._ids = set()  # every id reported
         self._counts = collections.Counter()  # (region, event) -> count so far
+        self._by_class = collections.Counter()  # (class, region, event) -> count so far
         self._last_interval = 0
 
     @property
@@ -44,15 +45,19 @@ class Counter:
         if self._place is not None:
             self.regions, self._place = dict(self._place(width, height)), None
 
-    def add(self, frame_id, ids, tlwhs):
-        """Count one frame's reported tracks (ids, K x 4 tlwh boxes)."""
+    def add(self, frame_id, ids, tlwhs, classes=None):
+        """Count one frame's reported tracks (ids, K x 4 tlwh boxes, K classes or None: 0)."""
         tlwhs = np.asarray(tlwhs, np.float64).reshape(-1, 4)
         feet = np.c_[tlwhs[:, 0] + tlwhs[:, 2] / 2, tlwhs[:, 1] + tlwhs[:, 3]]
         seconds = (frame_id - 1) / self.frame_rate
+        class_of = dict(zip(np.asarray(ids).tolist(), [0] * len(tlwhs) if classes is None else
+                            np.asarray(classes).tolist()))
         for name, region in self.regions.items():
             for track_id, event in region.update(ids, feet, tlwhs[:, 3]):
-                self.events.append((frame_id, round(seconds, 3), track_id, name, event))
+                cls = class_of[track_id]
+                self.events.append((frame_id, round(seconds, 3), track_id, name, event, cls))
                 self._counts[name, event] += 1
+                self._by_class[cls, name, event] += 1
         interval = self._interval(frame_id)
         ids = np.asarray(ids).tolist()
         self._seen[interval].update(ids)
@@ -63,10 +68,14 @@ class Counter:
         return int((frame_id - 1) // (self.frame_rate * self.secs_interval))
 
     def totals(self):
-        """{'ids': distinct ids reported, region: {event: count}}."""
+        """{'ids': distinct ids reported, region: {event: count}, 'by_class': {class: {region: {event: count}}} of the
+        classes counted}."""
         counts = {'ids': len(self._ids)}
         for name, region in self.regions.items():
             counts[name] = {event: self._counts[name, event] for event in region.events}
+        counts['by_class'] = {cls: {name: {event: self._by_class[cls, name, event] for event in region.events}
+                                    for name, region in self.regions.items()}
+                              for cls in sorted({key[0] for key in self._by_class})}
         return counts
 
     def intervals(self):
@@ -87,7 +96,7 @@ class Counter:
                 'regions': {name: {'kind': type(r).__name__.lower(), 'points': r.points().round(1).tolist()}
                             for name, r in self.regions.items()},
                 'totals': self.totals(), 'intervals': self.intervals(),
-                'events': [dict(zip(('frame', 'seconds', 'id', 'region', 'event'), e)) for e in self.events]}
+                'events': [dict(zip(('frame', 'seconds', 'id', 'region', 'event', 'class'), e)) for e in self.events]}
 
     def write(self, json_path, csv_path, durable=True):
         """Write the summary as JSON and the intervals (and a total row) as CSV, each atomically."""

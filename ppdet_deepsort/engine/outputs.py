@@ -199,7 +199,7 @@ class SequenceOutputs:
                 self._states[frame_id] = dict(zip(tracks[0].tolist(), observed.tolist()))
             self._pending.append(frame_id)
             if self.counter is not None:
-                self.counter.add(frame_id, tracks[0], tracks[1])
+                self.counter.add(frame_id, tracks[0], tracks[1], classes)
 
     def _flush_every(self, interval):
         appended = False
