@@ -51,8 +51,10 @@ setup(
     extras_require={
         # paddlepaddle is left to the user, as PaddleDetection does: `[cpu]` here, or paddlepaddle-gpu for CUDA.
         'cpu': ['paddlepaddle>=3'],
-        # psutil: to find a launcher's worker to kill; ruff: the linter .ci/run runs
-        'test': ['paddlepaddle>=3', 'pytest', 'psutil', 'ruff'],
+        # tools/tune_tracker.py --sampler optuna
+        'tune': ['optuna'],
+        # psutil: to find a launcher's worker to kill; ruff: the linter .ci/run runs; optuna: the tuner's sampler
+        'test': ['paddlepaddle>=3', 'pytest', 'psutil', 'ruff', 'optuna'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

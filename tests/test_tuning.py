@@ -27,14 +27,22 @@ def test_choice_rules_and_trials():
     assert len(trials({'x': list(range(10))}, {'x': 0}, limit=4)) == 4
 
 
-def test_the_tuner_finds_better_keys_than_a_poor_config_and_writes_a_loadable_config(tmp_path):
+DATASET = ['EvalMOTDataset.dataset_dir={}'.format(MOT17_DEV), 'EvalMOTDataset.data_root=train',
+           'EvalMOTDataset.seqs=[{}]'.format(','.join(SEQS))]
+POOR = ['FastDeepSORTTracker.max_age=3', 'FastDeepSORTTracker.n_init=6']  # a user's config, keys badly set
+
+
+def linked_dets(tmp_path):
     dets = tmp_path / 'dets'
     dets.mkdir()
     for seq in SEQS:
         (dets / (seq + '.txt')).symlink_to(os.path.join(MOT17_DEV, 'train', seq, 'det', 'det.txt'))
-    dataset = ['EvalMOTDataset.dataset_dir={}'.format(MOT17_DEV), 'EvalMOTDataset.data_root=train',
-               'EvalMOTDataset.seqs=[{}]'.format(','.join(SEQS))]
-    poor = ['FastDeepSORTTracker.max_age=3', 'FastDeepSORTTracker.n_init=6']  # a user's config, keys badly set
+    return dets
+
+
+def test_the_tuner_finds_better_keys_than_a_poor_config_and_writes_a_loadable_config(tmp_path):
+    dets = linked_dets(tmp_path)
+    dataset, poor = DATASET, POOR
     out = tmp_path / 'tune'
     proc = run_tool('tools/tune_tracker.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir',
                     str(dets), '--space', 'max_age=3,70', 'n_init=3,6', '--output_dir', str(out), '--workers', '2',
@@ -57,3 +65,19 @@ def test_the_tuner_finds_better_keys_than_a_poor_config_and_writes_a_loadable_co
     metrics = json.loads((evaluated / 'mot_metrics.json').read_text())['metrics']
     for seq in SEQS:  # the tool scores its files, whose boxes are rounded to 0.01 px
         assert metrics[seq]['HOTA'] == pytest.approx(report['chosen']['scores'][seq], abs=1e-4), seq
+
+
+def test_optuna_proposes_the_trials(tmp_path):
+    """--sampler optuna: the config's setting first, then distinct settings Optuna's sampler proposes from the same
+    values, chosen and held out on the table of trials as the grid's are; from the poor config it finds better."""
+    dets = linked_dets(tmp_path)
+    out = tmp_path / 'tune'
+    run_tool('tools/tune_tracker.py', '-c', 'configs/mot/deepsort/deepsort_motion_only.yml', '--det_results_dir',
+             str(dets), '--space', 'max_age=3,30,70', 'n_init=1,3,6', '--sampler', 'optuna', '--max_trials', '6',
+             '--output_dir', str(out), '--workers', '2', '-o', *DATASET, *POOR)
+    report = json.loads((out / 'tuning.json').read_text())
+    assert report['sampler'] == 'optuna' and report['trials'] == 6
+    rows = list(csv.DictReader(open(out / 'trials.csv')))
+    assert (rows[0]['max_age'], rows[0]['n_init']) == ('3', '6')
+    assert len({(r['max_age'], r['n_init']) for r in rows}) == 6
+    assert report['chosen']['mean'] > report['config_mean'] + 0.01

@@ -16,6 +16,7 @@ sequence and model); each trial runs the tracker alone. Writes:
 """
 
 import csv
+import functools
 import io
 import json
 import os
@@ -31,8 +32,8 @@ from ppdet.utils.logger import setup_logger  # noqa: E402
 from ppdet_deepsort.adapter.cli import ArgsParser, load_cfg, prepare_output_dir, run_tool, set_device  # noqa: E402
 from ppdet_deepsort.adapter.spec import REGISTRY, run_spec  # noqa: E402
 from ppdet_deepsort.engine.models import embedder_for  # noqa: E402
-from ppdet_deepsort.engine.tuning import (DEFAULT_SPACE, TuningData, choose, leave_one_out, score_all,  # noqa: E402
-                                          trials)
+from ppdet_deepsort.engine.tuning import (DEFAULT_SPACE, TuningData, choose, leave_one_out,  # noqa: E402
+                                          optuna_search, score_all, trials)
 from ppdet_deepsort.errors import ConfigError  # noqa: E402
 from ppdet_deepsort.tracker.options import TrackerOptions  # noqa: E402
 from ppdet_deepsort.utils.atomic import atomic_write  # noqa: E402
@@ -51,7 +52,11 @@ def parse_args():
     parser.add_argument('--choose', choices=('worst', 'mean'), default='worst',
                         help='worst (default): the setting whose worst shortfall on a sequence is smallest; mean: the '
                              'best mean.')
-    parser.add_argument('--max_trials', type=int, default=200, help='At most this many settings (seeded sample).')
+    parser.add_argument('--max_trials', type=int, default=200,
+                        help='At most this many settings (a seeded sample of the grid, or those Optuna proposes).')
+    parser.add_argument('--sampler', choices=('grid', 'optuna'), default='grid',
+                        help='grid (default): the combinations of --space; optuna: Optuna\'s TPE sampler over the '
+                             'same values, max_trials of them (pip install optuna).')
     parser.add_argument('--workers', type=int, default=os.cpu_count() or 1, help='Processes running trials.')
     parser.add_argument('--output_dir', type=str, default=os.path.join('output', 'tune'))
     return parser.parse_args()
@@ -88,7 +93,8 @@ def main():
                           '--det_results_dir')
     base = {k: getattr(spec.tracker, k) for k in TrackerOptions.__dataclass_fields__}
     space = parse_space(FLAGS.space) if FLAGS.space else DEFAULT_SPACE[spec.with_appearance]
-    settings = trials(space, base, FLAGS.max_trials, valid=lambda setting: valid(setting, spec.with_appearance))
+    is_valid = functools.partial(valid, with_appearance=spec.with_appearance)
+    settings = trials(space, base, FLAGS.max_trials, valid=is_valid)
     if len(settings) == 1:
         raise ConfigError('--space {}: no valid setting besides the config\'s (each key is checked as in a config: '
                           'e.g. low_score_threshold must stay at most high_score_threshold)'.format(space))
@@ -99,7 +105,11 @@ def main():
     logger.info("Tuning {} keys over {} settings on {} sequences ({})".format(
         len(space), len(settings), len(data.names), ', '.join(data.names)))
     start = time.perf_counter()
-    scores = score_all(data, settings, FLAGS.metric, FLAGS.workers)
+    if FLAGS.sampler == 'optuna':
+        settings, scores = optuna_search(data, space, base, FLAGS.max_trials, FLAGS.metric, FLAGS.choose,
+                                         FLAGS.workers, valid=is_valid)
+    else:
+        scores = score_all(data, settings, FLAGS.metric, FLAGS.workers)
     seconds = time.perf_counter() - start
     names = data.names
     chosen = choose(scores, names, FLAGS.choose)
@@ -107,7 +117,7 @@ def main():
     changed = {k: settings[chosen][k] for k in space if settings[chosen][k] != base[k]}
     report = {
         'config': os.path.abspath(FLAGS.config), 'metric': FLAGS.metric, 'choose': FLAGS.choose,
-        'sequences': names, 'space': space, 'trials': len(settings),
+        'sequences': names, 'space': space, 'sampler': FLAGS.sampler, 'trials': len(settings),
         'trials_per_minute': round(60 * len(settings) / max(seconds, 1e-9), 1),
         'chosen': {'trial': chosen, 'keys': changed, 'scores': scores[chosen],
                    'mean': float(np.mean([scores[chosen][n] for n in names]))},

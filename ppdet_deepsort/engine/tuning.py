@@ -10,6 +10,10 @@ against fitting the sequences it was made on:
 * for each sequence, the choice is also made on the others alone and scored on the one left out, beside the
   config's own setting there: the mean of those scores is the held-out estimate, and its gap to the in-sample score
   says how much the choice fitted.
+
+The settings tried are a grid (:func:`trials`) or, with Optuna installed, those its TPE sampler proposes
+(:func:`optuna_search`), scored as they come. Either way the choice and the held-out estimate are made on the table
+of trials; with Optuna, the sampler has seen every sequence while proposing, so the estimate is a little optimistic.
 """
 
 import hashlib
@@ -25,13 +29,14 @@ from tqdm import tqdm
 
 from ..boxes import pred_dets
 from ..data import GroundTruth
+from ..errors import ConfigError
 from ..metrics import evaluate
 from ..tracker import FastDeepSORTTracker
 from ..utils.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['TuningData', 'trials', 'leave_one_out', 'choose', 'DEFAULT_SPACE', 'score_all']
+__all__ = ['TuningData', 'trials', 'optuna_search', 'leave_one_out', 'choose', 'DEFAULT_SPACE', 'score_all']
 
 # What is searched unless told otherwise, per mode: keys that change association and births the most on the dev
 # split (docs/quality.md).
@@ -113,16 +118,17 @@ def _score(args):
     return _DATA.score(*args)
 
 
-def score_all(data, settings, metric='HOTA', workers=1):
-    """[{sequence: metric}] of each setting, in ``workers`` processes (forked: the data is shared, not copied)."""
+def score_all(data, settings, metric='HOTA', workers=1, progress=True):
+    """[{sequence: metric}] of each setting, in ``workers`` processes (forked: the data is shared, not copied), with
+    a progress bar or not."""
     global _DATA
     if workers <= 1 or len(settings) < 2:
-        return [data.score(s, metric) for s in tqdm(settings, desc='trials', leave=False)]
+        return [data.score(s, metric) for s in tqdm(settings, desc='trials', leave=False, disable=not progress)]
     _DATA = data
     try:
         with multiprocessing.get_context('fork').Pool(workers) as pool:
             scores = list(tqdm(pool.imap(_score, [(s, metric) for s in settings]), total=len(settings),
-                               desc='trials', leave=False))
+                               desc='trials', leave=False, disable=not progress))
             # Let the workers end on their own: paddle, imported in the parent, reports a worker it was sent
             # SIGTERM (the pool's exit) as a fatal error.
             pool.close()
@@ -142,6 +148,47 @@ def trials(space, base, limit=None, seed=0, valid=lambda setting: True):
     if limit is not None and len(grid) > limit:
         grid = [grid[0]] + random.Random(seed).sample(grid[1:], limit - 1)
     return grid
+
+
+def optuna_search(data, space, base, limit, metric='HOTA', rule='worst', workers=1, seed=0,
+                  valid=lambda setting: True):
+    """Settings proposed by Optuna's TPE sampler over ``space`` ({key: [values]}, each key categorical, the config's
+    value among them) and their scores, as :func:`trials` and :func:`score_all` give them: the config's setting
+    first, then up to ``limit`` - 1 more, distinct and ``valid``, ``workers`` scored at a time. The sampler maximises
+    the mean score (``rule`` 'mean') or the smallest gain over the config's score on any sequence ('worst').
+
+    Returns:
+        (settings, scores)
+    """
+    try:
+        import optuna
+    except ImportError:
+        raise ConfigError("--sampler optuna needs Optuna: pip install optuna (or the plugin's [tune] extra)") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    keys = sorted(space)
+    choices = {k: list(dict.fromkeys([base[k]] + list(space[k]))) for k in keys}
+    study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=seed))
+    study.enqueue_trial({k: base[k] for k in keys})
+    settings, scores, asked = [], [], 0
+    progress = tqdm(total=limit, desc='trials', leave=False)
+    while len(settings) < limit and asked < 20 * limit:
+        batch = []
+        while len(batch) < max(1, workers) and len(settings) + len(batch) < limit and asked < 20 * limit:
+            asked += 1
+            trial = study.ask()
+            setting = dict(base, **{k: trial.suggest_categorical(k, choices[k]) for k in keys})
+            if valid(setting) and setting not in settings and setting not in [s for _, s in batch]:
+                batch.append((trial, setting))
+            else:  # a repeat, or keys that make no tracker: told as pruned, so the sampler moves on
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        for (trial, setting), score in zip(batch, score_all(data, [s for _, s in batch], metric, workers, False)):
+            settings.append(setting)
+            scores.append(score)
+            values = [score[n] - (scores[0][n] if rule == 'worst' else 0.) for n in score]
+            study.tell(trial, float(min(values) if rule == 'worst' else np.mean(values)))
+        progress.update(len(batch))
+    progress.close()
+    return settings, scores
 
 
 def choose(scores, among, rule='worst'):
