@@ -134,7 +134,8 @@ def test_export_and_exported_runner_match_the_tools(tmp_path, clip):
                                     'camera_motion': 'none', 'motion_gate': True, 'velocity_noise': 0.00625,
                                     'momentum_weight': 0.0, 'matching_cascade': True, 'reid_policy': 'always',
                                     'reid_min_iou': 0.7, 'reid_refresh': 2, 'reference_fps': 0,
-                                    'new_track_quantile': 0.0, 'score_boost': False}
+                                    'new_track_quantile': 0.0, 'score_boost': False, 'per_class': True,
+                                    'reid_classes': []}
     program = [f for f in os.listdir(model_dir) if f.startswith('model.') and not f.endswith('.pdiparams')][0]
     loaded = paddle.jit.load(str(model_dir / 'model')) if program.endswith('.json') else None
     if loaded is not None:
