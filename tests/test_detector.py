@@ -275,7 +275,10 @@ def test_a_general_detector_exports_reloads_and_tracks_as_the_tools(tmp_path, pp
 def test_people_and_vehicles_from_one_config(tmp_path, ppyoloe):
     """deepsort_ppyoloe_people_vehicles.yml with PP-YOLOE+ s (random weights: classes and shapes, not accuracy): the
     classes of det_class_ids, and no other, reach the MOTChallenge file's eighth column and the CSV; each track
-    keeps one class; the vehicles' crops do not go through the ReID model (random weights find vehicles here)."""
+    keeps one class; the vehicles' crops do not go through the ReID model (random weights find vehicles here).
+    PaddleDetection's own infer_mot.py keeps the same boxes and gives the same tracks and classes (both with the
+    detector in dygraph: random weights score many boxes near the threshold, where the fast path's rounding may
+    tip one; test_fast_path_gives_the_dygraph_boxes compares the two paths)."""
     _, _, weights = ppyoloe
     config = tmp_path / 'people_vehicles_small.yml'
     config.write_text(SMALL_PPYOLOE.format(base=os.path.join(REPO, 'configs/mot/deepsort',
@@ -284,7 +287,7 @@ def test_people_and_vehicles_from_one_config(tmp_path, ppyoloe):
     shutil.copytree(os.path.join(MOT17, 'MOT17-05-FRCNN', 'img1'), frames)
     proc = run_tool('tools/infer_mot.py', '-c', str(config), '--image_dir', str(frames), '--output_dir',
                     str(tmp_path / 'out'), '--save_format', 'csv', '-o', 'det_weights={}'.format(weights),
-                    'det_score_threshold=0.1', *LENIENT)
+                    'det_score_threshold=0.1', 'det_backend=dygraph', *LENIENT)
     rows = np.loadtxt(tmp_path / 'out' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
     classes = rows[:, 7].astype(int)
     assert set(classes) <= {0, 1, 2, 3, 5, 7} and len(set(classes)) > 1
@@ -293,6 +296,16 @@ def test_people_and_vehicles_from_one_config(tmp_path, ppyoloe):
     np.testing.assert_array_equal(table['class'].astype(int), classes)
     embedded, crops = map(int, re.search(r'ReID embedded (\d+) of (\d+) crops', proc.stdout).groups())
     assert embedded < crops
+    host = os.path.join(REPO, '..', 'shared', 'PaddleDetection-2.6.0', 'tools', 'infer_mot.py')
+    if os.path.isfile(host):  # CI has PaddleDetection's tools beside the project
+        run_tool(host, '-c', str(config), '--image_dir', str(frames), '--output_dir', str(tmp_path / 'host'),
+                 '--draw_threshold', '0', '--scaled', 'True', '-o', 'det_weights={}'.format(weights),
+                 'det_score_threshold=0.1', *LENIENT)
+        hosted = np.loadtxt(tmp_path / 'host' / 'mot_results' / 'frames.txt', delimiter=',', ndmin=2)
+        order = np.lexsort((hosted[:, 1], hosted[:, 0]))
+        ours = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+        np.testing.assert_array_equal(hosted[order][:, [0, 1, 7]], ours[:, [0, 1, 7]])
+        np.testing.assert_allclose(hosted[order][:, 2:6], ours[:, 2:6], atol=0.01)
 
 
 def test_a_bad_detector_backend_is_named(tmp_path, ppyoloe):

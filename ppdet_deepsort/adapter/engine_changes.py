@@ -22,8 +22,11 @@ which do not go through ppdet's engine, keep working.
   instead, whatever the dataset: as ``reid_backend`` and ``reid_precision`` say (exported, and on the CPU run by
   ONNX Runtime or paddle.inference by default), on the plugin's upright crops (ppdet's with ``ppdet_compat``). The
   engine gives the tracker no frames, so a tracker that follows the camera (``camera_motion``) is refused by name.
-  The engine files a DeepSORT tracker's tracks under class 0, whatever their class; with ``metric: MCMOT`` (where
-  ppdet writes each class's tracks with its class id) a :class:`FastDeepSORTTracker`'s are filed under their own.
+  The engine hands the tracker every box its detector returns, of every class and down to the NMS's score floor:
+  a :class:`FastDeepSORTTracker` gets those the plugin's tools keep (``det_score_threshold``, ``det_class_ids``),
+  and only those are cropped for the ReID model. The engine files a DeepSORT tracker's tracks under class 0,
+  whatever their class; with ``metric: MCMOT`` (where ppdet writes each class's tracks with its class id) a
+  :class:`FastDeepSORTTracker`'s are filed under their own.
 * ``DeepSORT.from_config`` and ``Tracker.load_weights_sde`` / ``Trainer.load_weights_sde`` build and load a
   ReID model even for ``reid: None``, which the engine otherwise supports (motion-only tracking, as it supports
   ``detector: None``): with ``reid: None`` there is none.
@@ -60,12 +63,14 @@ from ppdet.modeling.necks.lc_pan import LCPAN
 from ppdet.utils.checkpoint import load_weight
 
 from ..data.sequence import holds_frames
+from ..engine.spec import DetectionFilter
 from ..errors import ConfigError
 from ..inference import RuntimeOptions
 from ..inference.embedder import reid_model
 from ..reid import OSNetEmbedding
 from ..reid.crops import crop_batch
 from ..tracker import FastDeepSORTTracker
+from .config import top_level
 from .datasets import MOTDetResultsDataset
 from .pcb_pyramid import PCBPyramidEmbedding
 from .retrieval import RetrievalMetric
@@ -142,6 +147,10 @@ def _eval_seq_sde(original):
             if not compat:  # a fresh tracker per sequence, its keys checked against the engine's ReID model, at the
                 # sequence's frame rate (which ppdet reads from seqinfo.ini or the video)
                 tracker.in_mode(layer is not None).at_frame_rate(_frame_rate(original, self, dataloader, args, kwargs))
+                detector = self.model.detector
+                if detector is not None:
+                    self.model.detector = _FilteredDetector(detector, top_level(self.cfg, DetectionFilter))
+                    undo.callback(setattr, self.model, 'detector', detector)
             if isinstance(self.dataset, MOTDetResultsDataset):
                 token = _dataset_reading_detections.set(self.dataset)
                 undo.callback(_dataset_reading_detections.reset, token)
@@ -150,6 +159,23 @@ def _eval_seq_sde(original):
             results = _by_class(results[0], tracker, self.cfg.num_classes)
         return (results, *rest)
     return eval_seq_sde
+
+
+class _FilteredDetector(nn.Layer):
+    """Stands for ppdet's detector in the engine, keeping the boxes the plugin's tools keep (a
+    :class:`DetectionFilter`: the score threshold and the classes)."""
+
+    def __init__(self, detector, keep):
+        super().__init__()
+        self.detector, self.keep = detector, keep
+
+    def forward(self, data):
+        outs = self.detector(data)
+        bbox = outs['bbox'].numpy().reshape(-1, 6)[:int(outs['bbox_num'].numpy().sum())]
+        kept = bbox[:, 1] >= self.keep.det_score_threshold
+        if self.keep.det_class_ids:
+            kept &= np.isin(bbox[:, 0].astype(np.int64), self.keep.det_class_ids)
+        return dict(outs, bbox=paddle.to_tensor(bbox[kept]), bbox_num=paddle.to_tensor([int(kept.sum())], 'int32'))
 
 
 def _by_class(frames, tracker, num_classes):
