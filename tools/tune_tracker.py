@@ -3,7 +3,7 @@
     python tools/tune_tracker.py -c configs/mot/deepsort/deepsort_motion_only.yml --det_results_dir DIR \
         [-o EvalMOTDataset.dataset_dir=... EvalMOTDataset.data_root=...] \
         [--space max_age=30,70,150 n_init=2,3] [--metric HOTA] [--choose worst|mean] [--max_trials 200] \
-        [--output_dir output/tune]
+        [--sampler grid|optuna] [--output_dir output/tune]
 
 The sequences are the config's EvalMOTDataset (those with gt/gt.txt). Their detections, and their appearance
 embeddings when the config has a ReID model, are read once (embeddings cached in {output_dir}/embeddings per
@@ -102,8 +102,9 @@ def main():
     embedder = embedder_for(spec, REGISTRY)
     model_key = '' if spec.reid is None else '{}|{}'.format(spec.reid.fingerprint, spec.tracker.input_size)
     data = TuningData(spec.dataset.sequences(), embedder, os.path.join(FLAGS.output_dir, 'embeddings'), model_key)
-    logger.info("Tuning {} keys over {} settings on {} sequences ({})".format(
-        len(space), len(settings), len(data.names), ', '.join(data.names)))
+    logger.info("Tuning {} keys over {} on {} sequences ({})".format(
+        len(space), '{} settings'.format(len(settings)) if FLAGS.sampler == 'grid' else
+        'at most {} settings Optuna proposes'.format(FLAGS.max_trials), len(data.names), ', '.join(data.names)))
     start = time.perf_counter()
     if FLAGS.sampler == 'optuna':
         settings, scores = optuna_search(data, space, base, FLAGS.max_trials, FLAGS.metric, FLAGS.choose,

@@ -32,8 +32,7 @@ class Counter:
         self.events = []  # (frame id, seconds, track id, region, event, class)
         self._seen = collections.defaultdict(set)  # interval -> ids
         self._ids = set()  # every id reported
-        self._counts = collections.Counter()  # (region, event) -> count so far
-        self._by_class = collections.Counter()  # (class, region, event) -> count so far
+        self._counts = collections.Counter()  # (class, region, event) -> count so far
         self._last_interval = 0
 
     @property
@@ -50,16 +49,13 @@ class Counter:
         tlwhs = np.asarray(tlwhs, np.float64).reshape(-1, 4)
         feet = np.c_[tlwhs[:, 0] + tlwhs[:, 2] / 2, tlwhs[:, 1] + tlwhs[:, 3]]
         seconds = (frame_id - 1) / self.frame_rate
-        class_of = dict(zip(np.asarray(ids).tolist(), [0] * len(tlwhs) if classes is None else
-                            np.asarray(classes).tolist()))
+        ids = np.asarray(ids).tolist()
         for name, region in self.regions.items():
             for track_id, event in region.update(ids, feet, tlwhs[:, 3]):
-                cls = class_of[track_id]
+                cls = 0 if classes is None else int(classes[ids.index(track_id)])
                 self.events.append((frame_id, round(seconds, 3), track_id, name, event, cls))
-                self._counts[name, event] += 1
-                self._by_class[cls, name, event] += 1
+                self._counts[cls, name, event] += 1
         interval = self._interval(frame_id)
-        ids = np.asarray(ids).tolist()
         self._seen[interval].update(ids)
         self._ids.update(ids)
         self._last_interval = max(self._last_interval, interval)
@@ -70,12 +66,12 @@ class Counter:
     def totals(self):
         """{'ids': distinct ids reported, region: {event: count}, 'by_class': {class: {region: {event: count}}} of the
         classes counted}."""
+        classes = sorted({key[0] for key in self._counts})
         counts = {'ids': len(self._ids)}
         for name, region in self.regions.items():
-            counts[name] = {event: self._counts[name, event] for event in region.events}
-        counts['by_class'] = {cls: {name: {event: self._by_class[cls, name, event] for event in region.events}
-                                    for name, region in self.regions.items()}
-                              for cls in sorted({key[0] for key in self._by_class})}
+            counts[name] = {event: sum(self._counts[cls, name, event] for cls in classes) for event in region.events}
+        counts['by_class'] = {cls: {name: {event: self._counts[cls, name, event] for event in region.events}
+                                    for name, region in self.regions.items()} for cls in classes}
         return counts
 
     def intervals(self):

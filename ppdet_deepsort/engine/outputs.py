@@ -192,11 +192,13 @@ class SequenceOutputs:
                   np.asarray(scores, np.float64))
         observed = np.ones(len(tracks[0]), bool) if observed is None else np.asarray(observed, bool)
         classes = np.zeros(len(tracks[0]), np.int64) if classes is None else np.asarray(classes, np.int64)
+        ids = tracks[0].tolist()
         with self._lock:
             self.by_frame[frame_id] = tracks
-            self._classes.update(zip(tracks[0].tolist(), classes.tolist()))
+            if self.tables or self._mot_classes is not None:
+                self._classes.update(zip(ids, classes.tolist()))
             if self.tables:
-                self._states[frame_id] = dict(zip(tracks[0].tolist(), observed.tolist()))
+                self._states[frame_id] = dict(zip(ids, observed.tolist()))
             self._pending.append(frame_id)
             if self.counter is not None:
                 self.counter.add(frame_id, tracks[0], tracks[1], classes)
